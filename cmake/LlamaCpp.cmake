@@ -46,7 +46,7 @@ if(NOT LLAMA_CPP_DIR)
       message(FATAL_ERROR "llama-sae: could not unpack llama/gitRelease.bundle from ${_tgz}")
     endif()
     # Clone into a temporary name first, then rename: an interrupted fetch leaves no half tree.
-    execute_process(COMMAND ${GIT} clone --quiet "${_work}/package/llama/gitRelease.bundle" "${_work}/llama.cpp"
+    execute_process(COMMAND ${GIT} -c advice.detachedHead=false clone --quiet "${_work}/package/llama/gitRelease.bundle" "${_work}/llama.cpp"
                     RESULT_VARIABLE _rc)
     if(NOT _rc EQUAL 0)
       message(FATAL_ERROR "llama-sae: git clone of the llama.cpp bundle failed")

@@ -1,0 +1,152 @@
+// llama_sae.h — C API of the llama-sae engine: sparse-autoencoder feature analysis inside
+// llama.cpp's forward pass.
+//
+// Conventions (as in llama.h):
+//   - opaque handles with init/free pairs; plain parameter structs from *_default_params();
+//   - every function that can fail returns an int32_t status: LLAMA_SAE_OK (0) or a negative
+//     LLAMA_SAE_ERR_* code; llama_sae_last_error() then describes the failure (thread-local);
+//   - no C++ exception and no ggml assert is ever reached through this API: inputs are
+//     validated before llama.cpp is called;
+//   - buffers returned by accessor functions are owned by the engine and stay valid until the
+//     next call that runs the context, or until the handle is freed.
+//
+// Layer numbering: llama.cpp block indices. Layer L is the residual stream after block L
+// (llama.cpp's tensor "l_out-L"), which is Hugging Face hidden_states[L + 1].
+#ifndef LLAMA_SAE_H
+#define LLAMA_SAE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- status codes ----------------------------------------------------------------------------
+#define LLAMA_SAE_OK                     0
+#define LLAMA_SAE_ERR_INVALID_ARGUMENT  -1  // null pointer, bad count, bad parameter value
+#define LLAMA_SAE_ERR_IO                -2  // file missing or unreadable
+#define LLAMA_SAE_ERR_FORMAT            -3  // not a GGUF file, truncated, unsupported model
+#define LLAMA_SAE_ERR_OUT_OF_RANGE      -4  // layer, position or latent outside its range
+#define LLAMA_SAE_ERR_CONTEXT_OVERFLOW  -5  // a prompt does not fit into the context
+#define LLAMA_SAE_ERR_BUFFER_TOO_SMALL  -6  // caller buffer too small; the required size is returned
+#define LLAMA_SAE_ERR_DECODE            -7  // llama_decode failed or the hook aborted the pass
+#define LLAMA_SAE_ERR_STATE             -8  // call out of order (e.g. results before a run)
+#define LLAMA_SAE_ERR_INTERNAL          -9  // unexpected failure (message says what)
+
+// Description of the last failure on the calling thread ("" if none). Valid until the next
+// llama_sae_* call on this thread.
+const char * llama_sae_last_error(void);
+
+// 0: errors only (default), 1: warnings, 2: everything llama.cpp logs. Env LLAMA_SAE_VERBOSE
+// sets the initial value.
+void llama_sae_set_log_level(int32_t level);
+
+// Version string of the engine and the llama.cpp it was built with.
+const char * llama_sae_version(void);
+
+// ---- model -----------------------------------------------------------------------------------
+typedef struct llama_sae_model llama_sae_model;
+
+struct llama_sae_model_params {
+    int32_t n_gpu_layers;  // layers offloaded to the GPU backend (0 = CPU only, -1 = all)
+    bool    use_mmap;      // map the file instead of reading it
+};
+
+struct llama_sae_model_params llama_sae_model_default_params(void);
+
+// Loads a GGUF model. Checks that the file exists, is readable, starts with the GGUF magic and
+// is not truncated before llama.cpp sees it.
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT, ERR_IO or ERR_FORMAT.
+int32_t llama_sae_model_load(const char * path, struct llama_sae_model_params params,
+                             llama_sae_model ** out_model);
+
+void llama_sae_model_free(llama_sae_model * model);
+
+struct llama_sae_model_info {
+    char    architecture[64];  // general.architecture, e.g. "llama"
+    char    description[128];  // llama.cpp's one-line description (type, size, quantization)
+    int32_t n_layer;           // transformer blocks
+    int32_t n_embd;            // residual-stream width (rows captured have this length)
+    int32_t n_head;
+    int32_t n_head_kv;
+    int32_t n_vocab;
+    int32_t n_ctx_train;       // context length the model was trained with
+    int64_t n_params;
+    int64_t size_bytes;        // bytes of all weight tensors
+    int32_t bos_token;         // -1 if none
+    int32_t eos_token;         // -1 if none
+    bool    add_bos;           // whether the vocabulary asks for a BOS token
+};
+
+// Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT.
+int32_t llama_sae_model_get_info(const llama_sae_model * model, struct llama_sae_model_info * out_info);
+
+// Tokenizes text_len bytes of UTF-8 text. add_bos adds the model's BOS token (if it has one).
+// On success *n_tokens is the token count. If n_max is too small, returns
+// ERR_BUFFER_TOO_SMALL with *n_tokens set to the required count.
+int32_t llama_sae_tokenize(const llama_sae_model * model, const char * text, int32_t text_len,
+                           bool add_bos, int32_t * tokens, int32_t n_max, int32_t * n_tokens);
+
+// Writes the text piece of one token into buf (not NUL-terminated); *n_bytes = its length.
+// ERR_BUFFER_TOO_SMALL with *n_bytes = required length; ERR_OUT_OF_RANGE for a bad token id.
+int32_t llama_sae_token_to_piece(const llama_sae_model * model, int32_t token, char * buf,
+                                 int32_t buf_len, int32_t * n_bytes);
+
+// ---- context: batched forward passes with the hook ---------------------------------------------
+typedef struct llama_sae_context llama_sae_context;
+
+struct llama_sae_context_params {
+    int32_t n_ctx;        // tokens per decode call, all sequences together (0 = min(train ctx, 4096))
+    int32_t n_seq_max;    // prompts per decode call (distinct sequence ids), 1..256
+    int32_t n_threads;    // CPU threads (0 = all cores)
+    bool    hook;         // install the eval callback; false = plain llama.cpp (the baseline)
+    bool    kv_f32;       // F32 KV cache instead of F16 (for exact comparisons with references)
+};
+
+struct llama_sae_context_params llama_sae_context_default_params(void);
+
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT or ERR_INTERNAL (llama.cpp refused the context).
+int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context_params params,
+                               llama_sae_context ** out_ctx);
+
+void llama_sae_context_free(llama_sae_context * ctx);
+
+// What to capture in the next runs. layers: block indices in [0, n_layer), distinct; captured
+// matrices are returned in this order. positions: >= 0 absolute token index, < 0 counted from
+// the end (-1 = last token); ignored when all_positions is true. n_layers == 0 disables capture.
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT, ERR_OUT_OF_RANGE (layer) or ERR_STATE (no hook).
+int32_t llama_sae_context_set_capture(llama_sae_context * ctx,
+                                      const int32_t * layers, int32_t n_layers,
+                                      const int32_t * positions, int32_t n_positions,
+                                      bool all_positions);
+
+// Runs n_prompts tokenized prompts: prompt i is tokens[offsets[i] .. offsets[i+1]).
+// Prompts are packed into as few llama_decode calls as fit (n_ctx tokens and n_seq_max
+// sequences per call); memory is cleared between calls, so prompts never see each other.
+// Everything is validated before the first decode: empty prompt, a prompt longer than n_ctx
+// (ERR_CONTEXT_OVERFLOW), a token id outside the vocabulary, a position outside a prompt
+// (ERR_OUT_OF_RANGE; the message names the prompt, the position and the prompt length).
+int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens,
+                              const int32_t * offsets, int32_t n_prompts);
+
+// ---- results of the last run ---------------------------------------------------------------------
+// Captured rows: the same row order for every captured layer — prompt by prompt, and within a
+// prompt in the order of the position list (all positions: ascending).
+int64_t         llama_sae_capture_n_rows(const llama_sae_context * ctx);
+// [n_rows]: prompt index (0-based, within the last run) and token position of each row.
+const int32_t * llama_sae_capture_row_prompts(const llama_sae_context * ctx);
+const int32_t * llama_sae_capture_row_positions(const llama_sae_context * ctx);
+// [n_rows, n_embd] float32 residual rows of the layer at layer_slot in the capture list;
+// NULL if layer_slot is out of range or nothing was captured.
+const float *   llama_sae_capture_rows(const llama_sae_context * ctx, int32_t layer_slot);
+// [n_prompts, n_vocab] logits of the last token of every prompt of the last run.
+const float *   llama_sae_context_last_logits(const llama_sae_context * ctx);
+int32_t         llama_sae_context_n_prompts(const llama_sae_context * ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // LLAMA_SAE_H

@@ -1,0 +1,185 @@
+// Model loading, model info and tokenization (llama_sae_model_*, llama_sae_tokenize).
+#include "api_error.h"
+#include "engine_internal.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sys/stat.h>
+
+using namespace llama_sae;
+
+namespace {
+
+std::atomic<int32_t> g_log_level{-1};
+
+int32_t log_level() {
+    int32_t lvl = g_log_level.load();
+    if (lvl < 0) {
+        const char * env = std::getenv("LLAMA_SAE_VERBOSE");
+        lvl = env && *env ? std::atoi(env) : 0;
+        g_log_level = lvl;
+    }
+    return lvl;
+}
+
+// llama.cpp logs every load step to stderr; a library embedded in other tools should be quiet.
+void log_filter(enum ggml_log_level level, const char * text, void *) {
+    const int32_t lvl = log_level();
+    const bool show = level == GGML_LOG_LEVEL_ERROR || (lvl >= 1 && level == GGML_LOG_LEVEL_WARN) || lvl >= 2;
+    if (show) std::fputs(text, stderr);
+}
+
+void ensure_backend() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        llama_log_set(log_filter, nullptr);
+        llama_backend_init();
+    });
+}
+
+// Validates what llama.cpp would otherwise report only in its log: the file exists, is a
+// regular readable file and starts with the GGUF magic and a supported version.
+void check_gguf_file(const char * path) {
+    struct stat st {};
+    if (stat(path, &st) != 0) fail(LLAMA_SAE_ERR_IO, std::string("model file not found: ") + path);
+    if (!S_ISREG(st.st_mode)) fail(LLAMA_SAE_ERR_IO, std::string("model path is not a regular file: ") + path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(LLAMA_SAE_ERR_IO, std::string("cannot read model file: ") + path);
+    char head[8] = {0};
+    in.read(head, sizeof head);
+    if (in.gcount() < 8 || std::memcmp(head, "GGUF", 4) != 0) {
+        fail(LLAMA_SAE_ERR_FORMAT, std::string(path) + ": not a GGUF file (expected magic 'GGUF' in the first 4 bytes)");
+    }
+    uint32_t version = 0;
+    std::memcpy(&version, head + 4, 4);
+    if (version < 2 || version > 3) {
+        fail(LLAMA_SAE_ERR_FORMAT, std::string(path) + ": unsupported GGUF version " + std::to_string(version) + " (expected 2 or 3)");
+    }
+}
+
+void copy_str(char * dst, size_t cap, const std::string & s) {
+    std::snprintf(dst, cap, "%s", s.c_str());
+}
+
+}  // namespace
+
+extern "C" {
+
+void llama_sae_set_log_level(int32_t level) { g_log_level = level < 0 ? 0 : level; }
+
+const char * llama_sae_version(void) {
+    static const std::string v = std::string("llama-sae 0.1.0 (llama.cpp from node-llama-cpp 3.22.1; ") + llama_print_system_info() + ")";
+    return v.c_str();
+}
+
+struct llama_sae_model_params llama_sae_model_default_params(void) {
+    llama_sae_model_params p{};
+    p.n_gpu_layers = 0;
+    p.use_mmap = true;
+    return p;
+}
+
+int32_t llama_sae_model_load(const char * path, struct llama_sae_model_params params, llama_sae_model ** out_model) {
+    return guarded([&] {
+        if (!path || !out_model) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "model_load: path and out_model must not be null");
+        *out_model = nullptr;
+        check_gguf_file(path);
+        ensure_backend();
+        llama_model_params mp = llama_model_default_params();
+        mp.n_gpu_layers = params.n_gpu_layers;
+        mp.load_mode = params.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+        llama_model * m = llama_model_load_from_file(path, mp);
+        if (!m) {
+            fail(LLAMA_SAE_ERR_FORMAT, std::string(path) + ": llama.cpp could not load the model (truncated file, "
+                 "missing tensors or unsupported architecture; set LLAMA_SAE_VERBOSE=1 for llama.cpp's log)");
+        }
+        auto * h = new llama_sae_model();
+        h->model = m;
+        h->vocab = llama_model_get_vocab(m);
+        h->path = path;
+        h->n_layer = llama_model_n_layer(m);
+        h->n_embd = llama_model_n_embd(m);
+        h->n_vocab = llama_vocab_n_tokens(h->vocab);
+        *out_model = h;
+    });
+}
+
+void llama_sae_model_free(llama_sae_model * model) {
+    if (!model) return;
+    llama_model_free(model->model);
+    delete model;
+}
+
+int32_t llama_sae_model_get_info(const llama_sae_model * model, struct llama_sae_model_info * out) {
+    return guarded([&] {
+        if (!model || !out) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "model_get_info: model and out_info must not be null");
+        std::memset(out, 0, sizeof *out);
+        char buf[128];
+        if (llama_model_meta_val_str(model->model, "general.architecture", buf, sizeof buf) >= 0) {
+            copy_str(out->architecture, sizeof out->architecture, buf);
+        }
+        llama_model_desc(model->model, buf, sizeof buf);
+        copy_str(out->description, sizeof out->description, buf);
+        out->n_layer = model->n_layer;
+        out->n_embd = model->n_embd;
+        out->n_head = llama_model_n_head(model->model);
+        out->n_head_kv = llama_model_n_head_kv(model->model);
+        out->n_vocab = model->n_vocab;
+        out->n_ctx_train = llama_model_n_ctx_train(model->model);
+        out->n_params = (int64_t) llama_model_n_params(model->model);
+        out->size_bytes = (int64_t) llama_model_size(model->model);
+        out->bos_token = llama_vocab_bos(model->vocab);
+        out->eos_token = llama_vocab_eos(model->vocab);
+        out->add_bos = llama_vocab_get_add_bos(model->vocab);
+    });
+}
+
+int32_t llama_sae_tokenize(const llama_sae_model * model, const char * text, int32_t text_len, bool add_bos,
+                           int32_t * tokens, int32_t n_max, int32_t * n_tokens) {
+    int32_t needed = 0;
+    const int32_t st = guarded([&] {
+        if (!model || !text || !n_tokens || text_len < 0 || n_max < 0 || (n_max > 0 && !tokens)) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "tokenize: null pointer or negative length");
+        }
+        *n_tokens = 0;
+        int32_t n = llama_tokenize(model->vocab, text, text_len, tokens, n_max, add_bos, false);
+        if (n == INT32_MIN) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "tokenize: text too long");
+        if (n < 0) {
+            needed = -n;
+            fail(LLAMA_SAE_ERR_BUFFER_TOO_SMALL, "tokenize: buffer of " + std::to_string(n_max) +
+                 " tokens too small, need " + std::to_string(-n));
+        }
+        *n_tokens = n;
+    });
+    if (st == LLAMA_SAE_ERR_BUFFER_TOO_SMALL) *n_tokens = needed;
+    return st;
+}
+
+int32_t llama_sae_token_to_piece(const llama_sae_model * model, int32_t token, char * buf, int32_t buf_len,
+                                 int32_t * n_bytes) {
+    int32_t needed = 0;
+    const int32_t st = guarded([&] {
+        if (!model || !n_bytes || buf_len < 0 || (buf_len > 0 && !buf)) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "token_to_piece: null pointer or negative length");
+        }
+        *n_bytes = 0;
+        if (token < 0 || token >= model->n_vocab) {
+            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "token id " + std::to_string(token) + " outside the vocabulary [0, " +
+                 std::to_string(model->n_vocab) + ")");
+        }
+        int32_t n = llama_token_to_piece(model->vocab, token, buf, buf_len, 0, false);
+        if (n < 0) {
+            needed = -n;
+            fail(LLAMA_SAE_ERR_BUFFER_TOO_SMALL, "token_to_piece: buffer too small");
+        }
+        *n_bytes = n;
+    });
+    if (st == LLAMA_SAE_ERR_BUFFER_TOO_SMALL) *n_bytes = needed;
+    return st;
+}
+
+}  // extern "C"
