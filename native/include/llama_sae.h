@@ -113,6 +113,9 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
 
 void llama_sae_context_free(llama_sae_context * ctx);
 
+// Tokens one decode call holds (the resolved n_ctx); 0 for a null context.
+int32_t llama_sae_context_n_ctx(const llama_sae_context * ctx);
+
 // What to capture in the next runs. layers: block indices in [0, n_layer), distinct; captured
 // matrices are returned in this order. positions: >= 0 absolute token index, < 0 counted from
 // the end (-1 = last token); ignored when all_positions is true. n_layers == 0 disables capture.

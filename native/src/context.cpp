@@ -115,6 +115,8 @@ void llama_sae_context_free(llama_sae_context * ctx) {
     delete ctx;
 }
 
+int32_t llama_sae_context_n_ctx(const llama_sae_context * ctx) { return ctx ? ctx->n_ctx : 0; }
+
 int32_t llama_sae_context_set_capture(llama_sae_context * ctx, const int32_t * layers, int32_t n_layers,
                                       const int32_t * positions, int32_t n_positions, bool all_positions) {
     return guarded([&] {

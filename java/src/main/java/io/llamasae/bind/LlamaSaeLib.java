@@ -1,0 +1,143 @@
+package io.llamasae.bind;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.ByPtrPtr;
+import org.bytedeco.javacpp.annotation.ByVal;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.MemberGetter;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Opaque;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * JavaCPP binding of {@code native/include/llama_sae.h}, one to one. Nothing else lives in this
+ * package: the Java API in {@code io.llamasae.engine} wraps these calls, checks their status codes
+ * and turns failures into exceptions.
+ *
+ * <p>The C API throws no C++ exceptions ({@link NoException} keeps the glue lean) and returns
+ * engine-owned buffers, exposed to Java as direct buffers without copying.
+ */
+@Properties(value = @Platform(
+        include = "llama_sae.h",
+        link = "llama_sae",
+        preload = {"gomp@.1", "ggml-base@.0", "ggml-cpu@.0", "ggml@.0", "llama@.0"}))
+@NoException
+public final class LlamaSaeLib {
+    static {
+        Loader.load();
+    }
+
+    private LlamaSaeLib() {}
+
+    public static final int LLAMA_SAE_OK = 0;
+    public static final int LLAMA_SAE_ERR_INVALID_ARGUMENT = -1;
+    public static final int LLAMA_SAE_ERR_IO = -2;
+    public static final int LLAMA_SAE_ERR_FORMAT = -3;
+    public static final int LLAMA_SAE_ERR_OUT_OF_RANGE = -4;
+    public static final int LLAMA_SAE_ERR_CONTEXT_OVERFLOW = -5;
+    public static final int LLAMA_SAE_ERR_BUFFER_TOO_SMALL = -6;
+    public static final int LLAMA_SAE_ERR_DECODE = -7;
+    public static final int LLAMA_SAE_ERR_STATE = -8;
+    public static final int LLAMA_SAE_ERR_INTERNAL = -9;
+
+    @Opaque
+    public static final class llama_sae_model extends Pointer {
+        public llama_sae_model() { super((Pointer) null); }
+        public llama_sae_model(Pointer p) { super(p); }
+    }
+
+    @Opaque
+    public static final class llama_sae_context extends Pointer {
+        public llama_sae_context() { super((Pointer) null); }
+        public llama_sae_context(Pointer p) { super(p); }
+    }
+
+    public static final class llama_sae_model_params extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_model_params() { super((Pointer) null); allocate(); }
+        public llama_sae_model_params(Pointer p) { super(p); }
+        private native void allocate();
+
+        public native int n_gpu_layers();
+        public native llama_sae_model_params n_gpu_layers(int value);
+        @Cast("bool") public native boolean use_mmap();
+        public native llama_sae_model_params use_mmap(boolean value);
+    }
+
+    public static final class llama_sae_model_info extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_model_info() { super((Pointer) null); allocate(); }
+        public llama_sae_model_info(Pointer p) { super(p); }
+        private native void allocate();
+
+        @MemberGetter public native @Cast("char*") BytePointer architecture();
+        @MemberGetter public native @Cast("char*") BytePointer description();
+        @MemberGetter public native int n_layer();
+        @MemberGetter public native int n_embd();
+        @MemberGetter public native int n_head();
+        @MemberGetter public native int n_head_kv();
+        @MemberGetter public native int n_vocab();
+        @MemberGetter public native int n_ctx_train();
+        @MemberGetter public native long n_params();
+        @MemberGetter public native long size_bytes();
+        @MemberGetter public native int bos_token();
+        @MemberGetter public native int eos_token();
+        @MemberGetter @Cast("bool") public native boolean add_bos();
+    }
+
+    public static final class llama_sae_context_params extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_context_params() { super((Pointer) null); allocate(); }
+        public llama_sae_context_params(Pointer p) { super(p); }
+        private native void allocate();
+
+        public native int n_ctx();
+        public native llama_sae_context_params n_ctx(int value);
+        public native int n_seq_max();
+        public native llama_sae_context_params n_seq_max(int value);
+        public native int n_threads();
+        public native llama_sae_context_params n_threads(int value);
+        @Cast("bool") public native boolean hook();
+        public native llama_sae_context_params hook(boolean value);
+        @Cast("bool") public native boolean kv_f32();
+        public native llama_sae_context_params kv_f32(boolean value);
+    }
+
+    public static native @Cast("const char*") BytePointer llama_sae_last_error();
+    public static native void llama_sae_set_log_level(int level);
+    public static native @Cast("const char*") BytePointer llama_sae_version();
+
+    public static native @ByVal llama_sae_model_params llama_sae_model_default_params();
+    public static native int llama_sae_model_load(@Cast("const char*") BytePointer path, @ByVal llama_sae_model_params params,
+                                                  @ByPtrPtr llama_sae_model outModel);
+    public static native void llama_sae_model_free(llama_sae_model model);
+    public static native int llama_sae_model_get_info(@Const llama_sae_model model, llama_sae_model_info out);
+    public static native int llama_sae_tokenize(@Const llama_sae_model model, @Cast("const char*") BytePointer text, int textLen,
+                                                @Cast("bool") boolean addBos, IntPointer tokens, int nMax, IntPointer nTokens);
+    public static native int llama_sae_token_to_piece(@Const llama_sae_model model, int token, @Cast("char*") BytePointer buf,
+                                                      int bufLen, IntPointer nBytes);
+
+    public static native @ByVal llama_sae_context_params llama_sae_context_default_params();
+    public static native int llama_sae_context_init(llama_sae_model model, @ByVal llama_sae_context_params params,
+                                                    @ByPtrPtr llama_sae_context outCtx);
+    public static native void llama_sae_context_free(llama_sae_context ctx);
+    public static native int llama_sae_context_n_ctx(@Const llama_sae_context ctx);
+    public static native int llama_sae_context_set_capture(llama_sae_context ctx, @Const IntPointer layers, int nLayers,
+                                                           @Const IntPointer positions, int nPositions,
+                                                           @Cast("bool") boolean allPositions);
+    public static native int llama_sae_context_run(llama_sae_context ctx, @Const IntPointer tokens, @Const IntPointer offsets,
+                                                   int nPrompts);
+
+    public static native long llama_sae_capture_n_rows(@Const llama_sae_context ctx);
+    public static native @Const IntPointer llama_sae_capture_row_prompts(@Const llama_sae_context ctx);
+    public static native @Const IntPointer llama_sae_capture_row_positions(@Const llama_sae_context ctx);
+    public static native @Const FloatPointer llama_sae_capture_rows(@Const llama_sae_context ctx, int layerSlot);
+    public static native @Const FloatPointer llama_sae_context_last_logits(@Const llama_sae_context ctx);
+    public static native int llama_sae_context_n_prompts(@Const llama_sae_context ctx);
+}
