@@ -1,6 +1,11 @@
 # Decides whether the project's CUDA kernels (cuda/) are compiled.
 # Sets LLAMA_SAE_HAVE_CUDA_KERNELS.
 set(LLAMA_SAE_HAVE_CUDA_KERNELS OFF)
+# sm_90 SASS for Hopper plus compute_90 PTX as the portable fallback (JIT on newer GPUs).
+# Set before enable_language(CUDA), which would otherwise pick nvcc's default architecture.
+if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+  set(CMAKE_CUDA_ARCHITECTURES "90-real;90-virtual")
+endif()
 if(LLAMA_SAE_CUDA OR LLAMA_SAE_CUDA_KERNELS STREQUAL "ON")
   enable_language(CUDA)
   set(LLAMA_SAE_HAVE_CUDA_KERNELS ON)
@@ -13,10 +18,6 @@ elseif(LLAMA_SAE_CUDA_KERNELS STREQUAL "AUTO")
   endif()
 endif()
 if(LLAMA_SAE_HAVE_CUDA_KERNELS)
-  if(NOT CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
-    # sm_90 SASS for Hopper plus compute_90 PTX as the portable fallback (JIT on newer GPUs).
-    set(CMAKE_CUDA_ARCHITECTURES "90-real;90-virtual")
-  endif()
   set(CMAKE_CUDA_STANDARD 17)
   message(STATUS "llama-sae: compiling CUDA kernels for ${CMAKE_CUDA_ARCHITECTURES}")
 else()

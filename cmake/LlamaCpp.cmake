@@ -73,8 +73,5 @@ set(LLAMA_OPENSSL        OFF CACHE BOOL "" FORCE)
 # Portable CPU code: the jar must run on machines other than the one that built it.
 set(GGML_NATIVE          OFF CACHE BOOL "" FORCE)
 set(GGML_CUDA ${LLAMA_SAE_CUDA} CACHE BOOL "" FORCE)
-if(LLAMA_SAE_CUDA)
-  set(CMAKE_CUDA_ARCHITECTURES "90" CACHE STRING "" FORCE)
-endif()
 
 add_subdirectory("${LLAMA_CPP_DIR}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCLUDE_FROM_ALL)
