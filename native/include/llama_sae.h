@@ -148,6 +148,59 @@ const float *   llama_sae_capture_rows(const llama_sae_context * ctx, int32_t la
 const float *   llama_sae_context_last_logits(const llama_sae_context * ctx);
 int32_t         llama_sae_context_n_prompts(const llama_sae_context * ctx);
 
+
+// ---- sparse autoencoders ---------------------------------------------------------------------------
+// An SAE in the engine's canonical layout (weights are copied in; the caller keeps its own):
+//   W_enc [n_latents, n_embd] (row f = encoder direction of latent f), b_enc [n_latents] with any
+//   pre-encoder bias already folded in (b_enc' = b_enc - W_enc * b_dec), W_dec [n_latents, n_embd]
+//   (row f = decoder direction), b_dec [n_embd], threshold [n_latents] (JumpReLU only, else NULL).
+// pre[f] = b_enc[f] + W_enc[f] . x; the activations:
+#define LLAMA_SAE_ACT_TOPK_RELU 0  // k largest pre; value max(pre, 0)
+#define LLAMA_SAE_ACT_TOPK_ABS  1  // k largest |pre|; value pre, sign kept (the reference study's SAE)
+#define LLAMA_SAE_ACT_JUMPRELU  2  // pre > threshold[f]; k largest kept; unused slots (-1, 0)
+#define LLAMA_SAE_ACT_RELU      3  // pre > 0; k largest kept; unused slots (-1, 0)
+// Codes of a row: k (index, value) pairs sorted by key descending (pre, |pre| or value); equal
+// keys: the lower latent index first. indices int32 [n_rows, k], values float [n_rows, k].
+typedef struct llama_sae_sae llama_sae_sae;
+
+struct llama_sae_sae_params {
+    int32_t n_embd;      // d, must match the model's n_embd when attached
+    int32_t n_latents;   // F
+    int32_t k;           // default codes per row, 1..F
+    int32_t activation;  // LLAMA_SAE_ACT_*
+};
+
+// Copies and validates the weights (finite values; shapes from params).
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (null weight, bad shape, k outside 1..F, unknown
+// activation, NaN/Inf: the message names the tensor and the first bad index).
+int32_t llama_sae_sae_create(struct llama_sae_sae_params params, const float * W_enc, const float * b_enc,
+                             const float * W_dec, const float * b_dec, const float * threshold,
+                             llama_sae_sae ** out_sae);
+
+void llama_sae_sae_free(llama_sae_sae * sae);
+
+// Encodes n_rows rows x [n_rows, n_embd] into indices/values [n_rows, k] with n_threads threads
+// (0 = all cores). k = 0 uses the SAE's default. Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT.
+int32_t llama_sae_sae_encode(const llama_sae_sae * sae, const float * x, int64_t n_rows, int32_t k,
+                             int32_t * indices, float * values, int32_t n_threads);
+
+// Reconstructs out [n_rows, n_embd] = b_dec + sum_j values[r, j] * W_dec[indices[r, j]]
+// (index -1 = padding, skipped). Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT or ERR_OUT_OF_RANGE.
+int32_t llama_sae_sae_decode(const llama_sae_sae * sae, const int32_t * indices, const float * values,
+                             int64_t n_rows, int32_t k, float * out);
+
+// Attaches an SAE to a captured layer of the context: every run then encodes that layer's
+// captured rows inside the hook. The SAE must outlive the attachment; NULL detaches. k = 0 uses
+// the SAE's default. The layer must be in the current capture list (set_capture first).
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (width mismatch, bad k) or ERR_OUT_OF_RANGE.
+int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const llama_sae_sae * sae, int32_t k);
+
+// Codes of the last run for the layer at layer_slot: indices/values [n_rows, k] in the row
+// order of the captured rows; NULL when no SAE is attached there. llama_sae_codes_k gives k (0 if none).
+int32_t         llama_sae_codes_k(const llama_sae_context * ctx, int32_t layer_slot);
+const int32_t * llama_sae_codes_indices(const llama_sae_context * ctx, int32_t layer_slot);
+const float *   llama_sae_codes_values(const llama_sae_context * ctx, int32_t layer_slot);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,8 @@
 // ("l_out-<il>") at the requested layers and positions.
 #include "engine_internal.h"
 
+#include "topk_encode.h"
+
 #include "ggml-backend.h"
 #include "ggml.h"
 
@@ -62,6 +64,19 @@ bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data) {
         } else {
             // Device memory without the CUDA kernels: copy just the requested rows.
             ggml_backend_tensor_get(t, out, (size_t) src * t->nb[1], row_bytes);
+        }
+    }
+
+    // SAE codes of this call's rows (they are contiguous in the global row order).
+    AttachedSae & att = (*hs->saes)[slot];
+    if (att.sae && !plan.row_index.empty()) {
+        const int64_t first = plan.row_index.front();
+        const int64_t n = (int64_t) plan.row_index.size();
+        const int32_t st = encode(att.sae->view(), (Activation) att.sae->params.activation, dst.data() + first * hs->n_embd, n,
+                                  att.k, att.indices.data() + first * att.k, att.values.data() + first * att.k, hs->pool);
+        if (st != kOk) {
+            hs->error = std::string("hook: SAE encode at ") + t->name + " failed: " + status_message(st);
+            return false;
         }
     }
     return true;

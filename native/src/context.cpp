@@ -84,6 +84,9 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         c->hook.n_embd = model->n_embd;
         c->hook.slot_of_layer.assign(model->n_layer, -1);
         c->hook.rows = &c->rows;
+        c->hook.saes = &c->saes;
+        c->pool = std::make_unique<ThreadPool>(threads);
+        c->hook.pool = c->pool.get();
 
         llama_context_params cp = llama_context_default_params();
         cp.n_ctx = n_ctx;
@@ -137,6 +140,16 @@ int32_t llama_sae_context_set_capture(llama_sae_context * ctx, const int32_t * l
             if (slot[il] >= 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture: layer " + std::to_string(il) + " listed twice");
             slot[il] = i;
         }
+        // SAEs stay attached to their layer while it is still captured.
+        std::vector<AttachedSae> saes(n_layers);
+        for (size_t old = 0; old < ctx->saes.size(); ++old) {
+            const int32_t now = slot[ctx->hook.layers[old]];
+            if (now >= 0) {
+                saes[now].sae = ctx->saes[old].sae;
+                saes[now].k = ctx->saes[old].k;
+            }
+        }
+        ctx->saes = std::move(saes);
         ctx->hook.layers.assign(layers, layers + n_layers);
         ctx->hook.slot_of_layer = slot;
         ctx->positions.assign(positions, positions + n_positions);
@@ -165,6 +178,10 @@ int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens, c
         c.row_pos.resize(n_rows);
         c.rows.assign(c.hook.layers.size(), {});
         for (auto & r : c.rows) r.resize((size_t) n_rows * n_embd);
+        for (auto & a : c.saes) {
+            a.indices.assign(a.sae ? (size_t) n_rows * a.k : 0, -1);
+            a.values.assign(a.sae ? (size_t) n_rows * a.k : 0, 0.0f);
+        }
         c.last_logits.resize((size_t) n_prompts * n_vocab);
         c.n_prompts = n_prompts;
 

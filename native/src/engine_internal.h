@@ -4,7 +4,11 @@
 #include "llama_sae.h"
 #include "llama.h"
 
+#include "sae_view.h"
+#include "thread_pool.h"
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,7 +21,24 @@ struct llama_sae_model {
     int32_t n_vocab = 0;
 };
 
+struct llama_sae_sae {
+    llama_sae_sae_params params{};
+    std::vector<float> W_enc, b_enc, W_dec, b_dec, threshold;  // canonical latent-major copies
+    llama_sae::SaeView view() const {
+        return {params.n_embd, params.n_latents, W_enc.data(), b_enc.data(), W_dec.data(), b_dec.data(),
+                threshold.empty() ? nullptr : threshold.data()};
+    }
+};
+
 namespace llama_sae {
+
+// An SAE attached to one captured layer, and the codes it produced in the last run.
+struct AttachedSae {
+    const llama_sae_sae * sae = nullptr;
+    int32_t k = 0;
+    std::vector<int32_t> indices;  // [n_rows, k]
+    std::vector<float> values;     // [n_rows, k]
+};
 
 // One decode call: which prompts it holds and where their captured rows go.
 struct DecodePlan {
@@ -43,6 +64,8 @@ struct HookState {
     int32_t n_batch_tokens = 0;
     int32_t n_batch_outputs = 0;
     std::vector<std::vector<float>> * rows = nullptr;  // per slot, [n_rows, n_embd]
+    std::vector<AttachedSae> * saes = nullptr;         // per slot
+    ThreadPool * pool = nullptr;                       // kernels' threads (llama.cpp's are idle in the hook)
     std::string error;                   // set by the callback when it aborts the pass
     int64_t calls = 0;
 };
@@ -67,6 +90,8 @@ struct llama_sae_context {
     std::vector<int32_t> row_pos;
     std::vector<std::vector<float>> rows;  // per layer slot
     std::vector<float> last_logits;        // [n_prompts, n_vocab]
+    std::vector<llama_sae::AttachedSae> saes;  // per layer slot
+    std::unique_ptr<llama_sae::ThreadPool> pool;
     bool have_results = false;
 
     llama_sae::HookState hook;

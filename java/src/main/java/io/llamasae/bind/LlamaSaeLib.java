@@ -58,6 +58,33 @@ public final class LlamaSaeLib {
         public llama_sae_context(Pointer p) { super(p); }
     }
 
+    @Opaque
+    public static final class llama_sae_sae extends Pointer {
+        public llama_sae_sae() { super((Pointer) null); }
+        public llama_sae_sae(Pointer p) { super(p); }
+    }
+
+    public static final int LLAMA_SAE_ACT_TOPK_RELU = 0;
+    public static final int LLAMA_SAE_ACT_TOPK_ABS = 1;
+    public static final int LLAMA_SAE_ACT_JUMPRELU = 2;
+    public static final int LLAMA_SAE_ACT_RELU = 3;
+
+    public static final class llama_sae_sae_params extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_sae_params() { super((Pointer) null); allocate(); }
+        public llama_sae_sae_params(Pointer p) { super(p); }
+        private native void allocate();
+
+        public native int n_embd();
+        public native llama_sae_sae_params n_embd(int value);
+        public native int n_latents();
+        public native llama_sae_sae_params n_latents(int value);
+        public native int k();
+        public native llama_sae_sae_params k(int value);
+        public native int activation();
+        public native llama_sae_sae_params activation(int value);
+    }
+
     public static final class llama_sae_model_params extends Pointer {
         static { Loader.load(); }
         public llama_sae_model_params() { super((Pointer) null); allocate(); }
@@ -140,4 +167,17 @@ public final class LlamaSaeLib {
     public static native @Const FloatPointer llama_sae_capture_rows(@Const llama_sae_context ctx, int layerSlot);
     public static native @Const FloatPointer llama_sae_context_last_logits(@Const llama_sae_context ctx);
     public static native int llama_sae_context_n_prompts(@Const llama_sae_context ctx);
+
+    public static native int llama_sae_sae_create(@ByVal llama_sae_sae_params params, @Const FloatPointer wEnc,
+                                                  @Const FloatPointer bEnc, @Const FloatPointer wDec, @Const FloatPointer bDec,
+                                                  @Const FloatPointer threshold, @ByPtrPtr llama_sae_sae outSae);
+    public static native void llama_sae_sae_free(llama_sae_sae sae);
+    public static native int llama_sae_sae_encode(@Const llama_sae_sae sae, @Const FloatPointer x, long nRows, int k,
+                                                  IntPointer indices, FloatPointer values, int nThreads);
+    public static native int llama_sae_sae_decode(@Const llama_sae_sae sae, @Const IntPointer indices, @Const FloatPointer values,
+                                                  long nRows, int k, FloatPointer out);
+    public static native int llama_sae_context_set_sae(llama_sae_context ctx, int layer, @Const llama_sae_sae sae, int k);
+    public static native int llama_sae_codes_k(@Const llama_sae_context ctx, int layerSlot);
+    public static native @Const IntPointer llama_sae_codes_indices(@Const llama_sae_context ctx, int layerSlot);
+    public static native @Const FloatPointer llama_sae_codes_values(@Const llama_sae_context ctx, int layerSlot);
 }
