@@ -1,0 +1,100 @@
+package io.llamasae.analysis;
+
+import org.apache.commons.math3.distribution.BinomialDistribution;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** Statistics for intervention experiments: McNemar exact test and seeded bootstrap intervals. */
+public final class CausalStatistics {
+    private CausalStatistics() {
+    }
+
+    /**
+     * Exact McNemar test: two-sided binomial test of the discordant pairs. {@code b} = correct before
+     * and wrong after, {@code c} = wrong before and correct after; p = min(1, 2 · P(X <= min(b, c)))
+     * with X ~ Binomial(b + c, 1/2). No discordant pairs → 1.
+     */
+    public static double mcNemarExact(int b, int c) {
+        if (b < 0 || c < 0) {
+            throw new IllegalArgumentException("McNemar: expected non-negative discordant counts but found b=" + b + " c=" + c);
+        }
+        int n = b + c;
+        if (n == 0) {
+            return 1.0;
+        }
+        BinomialDistribution d = new BinomialDistribution(null, n, 0.5);
+        return Math.min(1.0, 2 * d.cumulativeProbability(Math.min(b, c)));
+    }
+
+    /** McNemar from paired outcomes ({@code before[i]}, {@code after[i]}: correct or not). */
+    public static double mcNemarExact(boolean[] before, boolean[] after) {
+        requireSameLength(before.length, after.length);
+        int b = 0;
+        int c = 0;
+        for (int i = 0; i < before.length; i++) {
+            if (before[i] && !after[i]) {
+                b++;
+            } else if (!before[i] && after[i]) {
+                c++;
+            }
+        }
+        return mcNemarExact(b, c);
+    }
+
+    /** Percentile bootstrap interval for the mean of {@code x: [n]} ({@code resamples} draws, seeded). */
+    public static Interval bootstrapMean(double[] x, int resamples, long seed, double level) {
+        if (x.length == 0) {
+            throw new IllegalArgumentException("bootstrap: expected at least one value but found none");
+        }
+        return bootstrapPairedDifference(x, new double[x.length], resamples, seed, level);
+    }
+
+    /**
+     * Percentile bootstrap interval for mean(x − y) over pairs ({@code x, y: [n]}), resampling pairs.
+     * Quantiles use linear interpolation between order statistics (R type 7).
+     */
+    public static Interval bootstrapPairedDifference(double[] x, double[] y, int resamples, long seed, double level) {
+        requireSameLength(x.length, y.length);
+        if (x.length == 0) {
+            throw new IllegalArgumentException("bootstrap: expected at least one pair but found none");
+        }
+        if (resamples < 2 || !(level > 0 && level < 1)) {
+            throw new IllegalArgumentException("bootstrap: expected resamples >= 2 and level in (0,1) but found " + resamples + ", " + level);
+        }
+        int n = x.length;
+        double[] d = new double[n];
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            d[i] = x[i] - y[i];
+            mean += d[i];
+        }
+        mean /= n;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[] stats = new double[resamples];
+        for (int b = 0; b < resamples; b++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) {
+                s += d[rnd.nextInt(n)];
+            }
+            stats[b] = s / n;
+        }
+        Arrays.sort(stats);
+        double alpha = (1 - level) / 2;
+        return new Interval(mean, quantile(stats, alpha), quantile(stats, 1 - alpha), level);
+    }
+
+    /** Type-7 quantile of sorted data. */
+    static double quantile(double[] sorted, double q) {
+        double h = (sorted.length - 1) * q;
+        int lo = (int) Math.floor(h);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    private static void requireSameLength(int a, int b) {
+        if (a != b) {
+            throw new IllegalArgumentException("paired data: expected equal lengths but found " + a + " and " + b);
+        }
+    }
+}
