@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Builds a GGUF v3 file in memory (metadata + F32/F16 tensors) and writes it atomically
+ * Builds a GGUF v3 file in memory (metadata + F32/F16 tensors from floats, raw tensors of any type) and writes it atomically
  * (temporary file in the target directory, then rename). Intended for test models and small
  * artefacts; tensor data is held in memory until {@link #write}.
  *
@@ -28,7 +28,11 @@ public final class GgufWriter {
     private final Map<String, GgufValue> metadata = new LinkedHashMap<>();
     private final List<PendingTensor> tensors = new ArrayList<>();
 
-    private record PendingTensor(String name, GgmlType type, long[] ne, float[] data) {
+    /** A tensor to write: either float data converted on write (F32/F16) or raw bytes of any type. */
+    private record PendingTensor(String name, GgmlType type, long[] ne, float[] data, byte[] raw) {
+        long byteSize() {
+            return raw != null ? raw.length : type.byteSize(data.length);
+        }
     }
 
     /** Adds (or replaces) a metadata key; order of first insertion is kept. */
@@ -48,6 +52,11 @@ public final class GgufWriter {
         return this;
     }
 
+    /** Metadata added so far, in insertion order (unmodifiable view). */
+    public Map<String, GgufValue> metadata() {
+        return java.util.Collections.unmodifiableMap(metadata);
+    }
+
     public GgufWriter putString(String key, String v) { return put(key, GgufValue.string(v)); }
     public GgufWriter putUInt32(String key, long v) { return put(key, GgufValue.uint32(v)); }
     public GgufWriter putInt32(String key, int v) { return put(key, GgufValue.int32(v)); }
@@ -61,10 +70,40 @@ public final class GgufWriter {
      * @param data values in ggml order, length = product of ne (copied)
      */
     public GgufWriter addTensor(String name, GgmlType type, long[] ne, float[] data) {
-        Objects.requireNonNull(name, "name");
         if (type != GgmlType.F32 && type != GgmlType.F16) {
-            throw new IllegalArgumentException("tensor '" + name + "': GgufWriter writes F32 or F16 but found " + type);
+            throw new IllegalArgumentException("tensor '" + name + "': GgufWriter converts floats to F32 or F16 but found " + type
+                    + " (use addRawTensor)");
         }
+        long n = checkShape(name, ne);
+        if (n != data.length) {
+            throw new IllegalArgumentException("tensor '" + name + "': shape has " + n + " elements but found " + data.length + " values");
+        }
+        tensors.add(new PendingTensor(name, type, ne.clone(), data.clone(), null));
+        return this;
+    }
+
+    /**
+     * Adds a tensor of any ggml type from its raw little-endian bytes (e.g. Q8_0 blocks).
+     *
+     * @param bytes exactly {@code type.byteSize(product of ne)} bytes (copied)
+     */
+    public GgufWriter addRawTensor(String name, GgmlType type, long[] ne, byte[] bytes) {
+        Objects.requireNonNull(type, "type");
+        long n = checkShape(name, ne);
+        if (ne[0] % type.blockSize != 0) {
+            throw new IllegalArgumentException("tensor '" + name + "': ne[0] must be a multiple of the " + type + " block size "
+                    + type.blockSize + " but found " + ne[0]);
+        }
+        if (type.byteSize(n) != bytes.length) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + n + " elements of " + type + " take " + type.byteSize(n)
+                    + " bytes but found " + bytes.length);
+        }
+        tensors.add(new PendingTensor(name, type, ne.clone(), null, bytes.clone()));
+        return this;
+    }
+
+    private long checkShape(String name, long[] ne) {
+        Objects.requireNonNull(name, "name");
         if (ne.length < 1 || ne.length > GgufReader.MAX_DIMS) {
             throw new IllegalArgumentException("tensor '" + name + "': expected 1.." + GgufReader.MAX_DIMS + " dims but found " + ne.length);
         }
@@ -75,16 +114,12 @@ public final class GgufWriter {
             }
             n = Math.multiplyExact(n, d);
         }
-        if (n != data.length) {
-            throw new IllegalArgumentException("tensor '" + name + "': shape has " + n + " elements but found " + data.length + " values");
-        }
         for (PendingTensor t : tensors) {
             if (t.name.equals(name)) {
                 throw new IllegalArgumentException("tensor '" + name + "' added twice");
             }
         }
-        tensors.add(new PendingTensor(name, type, ne.clone(), data.clone()));
-        return this;
+        return n;
     }
 
     private long alignment() {
@@ -136,7 +171,7 @@ public final class GgufWriter {
         List<Long> offsets = new ArrayList<>();
         for (PendingTensor t : tensors) {
             offsets.add(offset);
-            offset = GgufReader.alignUp(Math.addExact(offset, t.type.byteSize(t.data.length)), alignment);
+            offset = GgufReader.alignUp(Math.addExact(offset, t.byteSize()), alignment);
         }
         for (int i = 0; i < tensors.size(); i++) {
             PendingTensor t = tensors.get(i);
@@ -156,7 +191,12 @@ public final class GgufWriter {
             if (w.count - dataStart != offsets.get(i)) {
                 throw new IllegalStateException("internal: tensor offset mismatch for " + t.name);
             }
-            ByteBuffer bb = ByteBuffer.allocate((int) t.type.byteSize(t.data.length)).order(ByteOrder.LITTLE_ENDIAN);
+            if (t.raw != null) {
+                w.bytes(t.raw);
+                w.pad(alignment);
+                continue;
+            }
+            ByteBuffer bb = ByteBuffer.allocate((int) t.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
             for (float v : t.data) {
                 if (t.type == GgmlType.F32) {
                     bb.putFloat(v);
