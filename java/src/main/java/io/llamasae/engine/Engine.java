@@ -64,6 +64,17 @@ public final class Engine implements AutoCloseable {
         capture = spec;
     }
 
+    /**
+     * Attaches an SAE to a captured block: every run then encodes that block's captured rows inside
+     * the hook ({@link RunResult#codes}). {@code k = 0} uses the SAE's default; {@code sae = null}
+     * detaches. The block must be in the current capture spec; the SAE must stay open while attached.
+     */
+    public void attachSae(int block, NativeSae sae, int k) {
+        if (sae != null) sae.sae().checkWidth(model.info().nEmbd());
+        LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_sae(handle(), block,
+                sae == null ? new LlamaSaeLib.llama_sae_sae() : sae.handle(), k), "set_sae");
+    }
+
     public CaptureSpec capture() {
         return capture;
     }

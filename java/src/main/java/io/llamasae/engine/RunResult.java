@@ -81,6 +81,22 @@ public final class RunResult {
         return out;
     }
 
+    /** SAE codes of the layer at {@code slot} (an SAE must be attached there), as zero-copy views. */
+    public Codes codes(int slot) {
+        rows(slot);  // validates slot and liveness
+        int k = LlamaSaeLib.llama_sae_codes_k(live(), slot);
+        if (k == 0) throw new IllegalStateException("no SAE attached to captured layer slot " + slot);
+        long n = Math.multiplyExact(nRows, (long) k);
+        return new Codes(k, ints(LlamaSaeLib.llama_sae_codes_indices(live(), slot), n),
+                floats(LlamaSaeLib.llama_sae_codes_values(live(), slot), n));
+    }
+
+    /**
+     * Sparse codes of one layer: {@code indices: [nRows, k]} int32 and {@code values: [nRows, k]}
+     * float32 (index -1 = padding); rows in the captured row order.
+     */
+    public record Codes(int k, IntBuffer indices, FloatBuffer values) {}
+
     /** [nPrompts, nVocab] logits of the last token of every prompt. */
     public FloatBuffer lastLogits() {
         return floats(LlamaSaeLib.llama_sae_context_last_logits(live()), (long) nPrompts * nVocab);

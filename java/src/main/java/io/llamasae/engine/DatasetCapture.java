@@ -1,0 +1,144 @@
+package io.llamasae.engine;
+
+import io.llamasae.sae.safetensors.DType;
+import io.llamasae.sae.safetensors.StreamingSafetensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Captures a dataset's residual-stream rows into a safetensors file, streaming: prompts go through
+ * the engine a batch at a time and each batch's rows are appended to the file's tensors, so
+ * datasets larger than memory work.
+ *
+ * <p>File layout (the project's activation-file convention): one F32 tensor per (layer, position)
+ * named {@code layer{L}.pos{P}} of shape [N, n_embd], L in the chosen layer convention and P as
+ * the user wrote it (e.g. {@code pos3}, {@code pos-1}); with all positions, {@code layer{L}.posall}
+ * [total tokens, n_embd] plus {@code posall.sample_index} and {@code posall.position} (I32 [total]).
+ * {@code __metadata__} holds {@code sample_ids} (JSON list), {@code layer_convention}, {@code model},
+ * {@code layers}, {@code positions} and {@code n_embd}.
+ */
+public final class DatasetCapture {
+    private DatasetCapture() {}
+
+    /** What a capture wrote. */
+    public record Summary(Path file, int samples, long rowsPerTensor, List<String> tensors) {}
+
+    /**
+     * Tokenizes and captures {@code prompts} (ids are the sample ids, same order) into {@code out}.
+     *
+     * @param batch    prompts per engine run
+     * @param progress called with the number of samples done after each batch (may be null)
+     */
+    public static Summary toSafetensors(Engine engine, List<String> ids, List<String> prompts, CaptureSpec spec,
+                                        LayerConvention convention, Path out, int batch, IntConsumer progress) {
+        if (ids.size() != prompts.size()) throw new IllegalArgumentException("ids and prompts differ in length");
+        if (prompts.isEmpty()) throw new IllegalArgumentException("capture: the dataset has no samples");
+        if (spec.layers().isEmpty()) throw new IllegalArgumentException("capture: no layers to capture");
+        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, found " + batch);
+        Model model = engine.model();
+        int d = model.info().nEmbd();
+        boolean addBos = model.info().addBos();
+
+        // Tokenize everything first: bad samples fail before any file is written.
+        List<int[]> tokens = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            String p = prompts.get(i);
+            if (p.isEmpty()) throw new IllegalArgumentException("sample " + ids.get(i) + ": empty prompt");
+            int[] t = model.tokenize(p, addBos);
+            if (t.length > engine.contextSize()) {
+                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt has " + t.length
+                        + " tokens but the context holds " + engine.contextSize() + " (use --ctx to raise it)");
+            }
+            tokens.add(t);
+        }
+
+        engine.setCapture(spec);
+        List<String> names = tensorNames(spec, convention);
+        try (StreamingSafetensorsWriter w = new StreamingSafetensorsWriter(out)) {
+            for (String n : names) w.declare(n, DType.F32, d);
+            if (spec.allPositions()) {
+                w.declare("posall.sample_index", DType.I32);
+                w.declare("posall.position", DType.I32);
+            }
+            for (int start = 0; start < tokens.size(); start += batch) {
+                int end = Math.min(tokens.size(), start + batch);
+                RunResult r = engine.run(tokens.subList(start, end));
+                append(w, r, spec, names, start, d);
+                if (progress != null) progress.accept(end);
+            }
+            w.putMetadata("format", "llama-sae-activations/1");
+            w.putMetadata("sample_ids", json(ids));
+            w.putMetadata("layer_convention", convention.label());
+            w.putMetadata("layers", json(spec.layers().stream().map(convention::fromBlock).toList()));
+            w.putMetadata("positions", spec.allPositions() ? "\"all\"" : json(spec.positions()));
+            w.putMetadata("model", model.path().getFileName().toString());
+            w.putMetadata("n_embd", Integer.toString(d));
+            long rows = w.rows(names.get(0));
+            w.commit();
+            return new Summary(out, prompts.size(), rows, names);
+        } catch (IOException e) {
+            throw new UncheckedIOException("capture: writing " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Tensor names of a spec, in file convention. */
+    public static List<String> tensorNames(CaptureSpec spec, LayerConvention convention) {
+        List<String> names = new ArrayList<>();
+        for (int block : spec.layers()) {
+            int layer = convention.fromBlock(block);
+            if (spec.allPositions()) {
+                names.add("layer" + layer + ".posall");
+            } else {
+                for (int p : spec.positions()) names.add("layer" + layer + ".pos" + p);
+            }
+        }
+        return names;
+    }
+
+    private static void append(StreamingSafetensorsWriter w, RunResult r, CaptureSpec spec, List<String> names, int firstSample,
+                               int d) throws IOException {
+        int nRows = Math.toIntExact(r.nRows());
+        if (spec.allPositions()) {
+            int[] sample = new int[nRows];
+            int[] pos = new int[nRows];
+            IntBuffer prompts = r.rowPrompts();
+            for (int i = 0; i < nRows; i++) sample[i] = firstSample + prompts.get(i);
+            r.rowPositions().get(pos);
+            w.appendRows("posall.sample_index", sample, 0, nRows);
+            w.appendRows("posall.position", pos, 0, nRows);
+            for (int slot = 0; slot < spec.layers().size(); slot++) {
+                float[] rows = new float[nRows * d];
+                r.rows(slot).get(rows);
+                w.appendRows(names.get(slot), rows, 0, rows.length);
+            }
+            return;
+        }
+        // Rows come prompt by prompt with the positions in spec order: position j of prompt p is row p*nPos + j.
+        int nPos = spec.positions().size();
+        int nPrompts = r.nPrompts();
+        float[] rows = new float[nPrompts * d];
+        for (int slot = 0; slot < spec.layers().size(); slot++) {
+            FloatBuffer all = r.rows(slot);
+            for (int j = 0; j < nPos; j++) {
+                for (int p = 0; p < nPrompts; p++) all.get((p * nPos + j) * d, rows, p * d, d);
+                w.appendRows(names.get(slot * nPos + j), rows, 0, rows.length);
+            }
+        }
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+}
