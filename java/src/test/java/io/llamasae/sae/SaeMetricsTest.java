@@ -1,0 +1,81 @@
+package io.llamasae.sae;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SaeMetricsTest {
+
+    @Test
+    void handComputedSmallCase() {
+        // x rows (1, 0), (3, 0): mean (2, 0), total variance 1 + 1 = 2.
+        // x_hat rows (1, 1), (3, 0): squared error 1 -> EV = 1 - 1/2, MSE = 1/4.
+        SaeMetrics m = new SaeMetrics(2, 3);
+        SparseCodes c = new SparseCodes(2, 2, new int[] {0, 2, 2, -1}, new float[] {1f, 0f, 2f, 0f});
+        m.add(new float[] {1, 0, 3, 0}, new float[] {1, 1, 3, 0}, c);
+        MetricsSummary s = m.summary();
+        assertEquals(2, s.rows());
+        assertEquals(0.25, s.mse(), 1e-15);
+        assertEquals(0.5, s.explainedVariance(), 1e-15);
+        assertEquals((1 / Math.sqrt(2) + 1) / 2, s.meanCosine(), 1e-15);
+        assertEquals(1.0, s.l0(), 1e-15); // row 0: f0 active (f2 has value 0); row 1: f2 active
+        assertEquals(1, s.deadLatents()); // f1 never active
+        assertEquals(1.0 / 3, s.deadFraction(), 1e-15);
+        assertArrayEquals(new long[] {1, 0, 1}, m.activeCounts());
+    }
+
+    @Test
+    void mergeEqualsOnePass() {
+        Random rng = new Random(5);
+        int d = 7, nl = 20, n = 1000, k = 3;
+        float[] x = new float[n * d];
+        float[] h = new float[n * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (1000 + rng.nextGaussian()); // large mean: naive sum-of-squares would cancel
+            h[i] = x[i] + (float) (0.1 * rng.nextGaussian());
+        }
+        int[] idx = new int[n * k];
+        float[] val = new float[n * k];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = rng.nextInt(nl + 1) - 1;
+            val[i] = rng.nextInt(4) == 0 ? 0f : 1f;
+        }
+        SaeMetrics one = new SaeMetrics(d, nl);
+        SaeMetrics[] parts = {new SaeMetrics(d, nl), new SaeMetrics(d, nl), new SaeMetrics(d, nl)};
+        int[] cut = {0, 1, 400, n}; // uneven split including a single-row part
+        for (int r = 0; r < n; r++) {
+            one.addRow(x, r * d, h, r * d, idx, val, r * k, k);
+            int p = r < cut[1] ? 0 : r < cut[2] ? 1 : 2;
+            parts[p].addRow(x, r * d, h, r * d, idx, val, r * k, k);
+        }
+        SaeMetrics merged = new SaeMetrics(d, nl);
+        for (SaeMetrics p : parts) {
+            merged.merge(p);
+        }
+        MetricsSummary a = one.summary();
+        MetricsSummary b = merged.summary();
+        assertEquals(a.rows(), b.rows());
+        assertEquals(a.mse(), b.mse(), 1e-12 * a.mse());
+        assertEquals(a.explainedVariance(), b.explainedVariance(), 1e-9);
+        assertEquals(a.meanCosine(), b.meanCosine(), 1e-12);
+        assertEquals(a.l0(), b.l0(), 0);
+        assertEquals(a.deadLatents(), b.deadLatents());
+        assertArrayEquals(one.activeCounts(), merged.activeCounts());
+        // The Welford/Chan denominator is accurate despite the mean of 1000: compare with a two-pass sum.
+        double tv = 0;
+        for (int i = 0; i < d; i++) {
+            double mu = 0;
+            for (int r = 0; r < n; r++) {
+                mu += x[r * d + i];
+            }
+            mu /= n;
+            for (int r = 0; r < n; r++) {
+                tv += (x[r * d + i] - mu) * (x[r * d + i] - mu);
+            }
+        }
+        assertEquals(tv, merged.totalVariance(), 1e-9 * tv);
+        assertEquals(tv, one.totalVariance(), 1e-9 * tv);
+    }
+}
