@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code llama-sae}: the command-line entry point; one class per subcommand. */
 @Command(name = "llama-sae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Sparse-autoencoder feature analysis inside llama.cpp's forward pass.",
-        subcommands = {InfoCommand.class, CaptureCommand.class,
+        subcommands = {InfoCommand.class, CaptureCommand.class, TrainCommand.class, EncodeCommand.class,
                 ClassifyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
