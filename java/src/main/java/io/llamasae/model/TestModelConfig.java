@@ -11,7 +11,8 @@ import io.llamasae.model.gguf.GgmlType;
  * @param nHeadKv      key/value heads, GQA when below nHead (llama.attention.head_count_kv), default 2
  * @param nFf          FFN hidden width (llama.feed_forward_length), default 128
  * @param nCtx         training context length (llama.context_length), default 512
- * @param weightType   storage of 2-D weights, F32 or F16 (norm vectors are always F32), default F32
+ * @param weightType   storage of 2-D weights: F32, F16, BF16 or Q8_0 (Q8_0 needs nEmbd and nFf multiples of 32;
+ *                     norm vectors are always F32), default F32
  * @param seed         seed of all weights; same seed and config give a byte-identical file, default 42
  * @param ropeFreqBase RoPE base (llama.rope.freq_base), default 10000
  * @param rmsEps       RMSNorm epsilon (llama.attention.layer_norm_rms_epsilon), default 1e-5
@@ -27,8 +28,11 @@ public record TestModelConfig(int nLayer, int nEmbd, int nHead, int nHeadKv, int
         require(nHeadKv >= 1 && nHead % nHeadKv == 0, "nHeadKv dividing nHead=" + nHead, nHeadKv);
         require(nFf >= 1, "nFf >= 1", nFf);
         require(nCtx >= 1, "nCtx >= 1", nCtx);
-        if (weightType != GgmlType.F32 && weightType != GgmlType.F16) {
-            throw new IllegalArgumentException("weightType: expected F32 or F16 but found " + weightType);
+        if (weightType != GgmlType.F32 && weightType != GgmlType.F16 && weightType != GgmlType.BF16 && weightType != GgmlType.Q8_0) {
+            throw new IllegalArgumentException("weightType: expected F32, F16, BF16 or Q8_0 but found " + weightType);
+        }
+        if (weightType == GgmlType.Q8_0) {
+            require(nEmbd % 32 == 0 && nFf % 32 == 0, "nEmbd and nFf multiples of 32 for Q8_0 blocks", nEmbd + ", " + nFf);
         }
         require(ropeFreqBase > 0, "ropeFreqBase > 0", ropeFreqBase);
         require(rmsEps > 0, "rmsEps > 0", rmsEps);

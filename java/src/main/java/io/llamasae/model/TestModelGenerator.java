@@ -42,7 +42,7 @@ public final class TestModelGenerator {
         // hyperparameters llama.cpp reads for LLM_ARCH_LLAMA
         w.putString("general.architecture", "llama");
         w.putString("general.name", "llama-sae test model (seed " + c.seed() + ")");
-        w.putUInt32("general.file_type", c.weightType() == GgmlType.F16 ? 1 : 0);
+        w.putUInt32("general.file_type", fileType(c.weightType()));
         w.putUInt32("llama.vocab_size", nVocab);
         w.putUInt32("llama.context_length", c.nCtx());
         w.putUInt32("llama.embedding_length", c.nEmbd());
@@ -87,6 +87,17 @@ public final class TestModelGenerator {
         return w;
     }
 
+    /** llama_ftype of a model whose 2-D weights have this type. */
+    static int fileType(GgmlType t) {
+        return switch (t) {
+            case F32 -> 0;   // LLAMA_FTYPE_ALL_F32
+            case F16 -> 1;   // LLAMA_FTYPE_MOSTLY_F16
+            case Q8_0 -> 7;  // LLAMA_FTYPE_MOSTLY_Q8_0
+            case BF16 -> 32; // LLAMA_FTYPE_MOSTLY_BF16
+            default -> throw new IllegalArgumentException("no llama_ftype for " + t);
+        };
+    }
+
     /** n values of mean + std·N(0,1) from a stream seeded by (seed, tensor name), independent of tensor order. */
     static float[] gaussian(long seed, String tensorName, int n, double mean, double std) {
         Random rng = new Random(streamSeed(seed, tensorName));
@@ -113,10 +124,10 @@ public final class TestModelGenerator {
         return z ^ (z >>> 31);
     }
 
-    /** Usage: TestModelGenerator OUT.gguf [f32|f16] [seed] [n_layer]. */
+    /** Usage: TestModelGenerator OUT.gguf [f32|f16|bf16|q8_0] [seed] [n_layer]. */
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: TestModelGenerator OUT.gguf [f32|f16] [seed] [n_layer]");
+            System.err.println("usage: TestModelGenerator OUT.gguf [f32|f16|bf16|q8_0] [seed] [n_layer]");
             System.exit(2);
         }
         TestModelConfig.Builder b = TestModelConfig.builder();

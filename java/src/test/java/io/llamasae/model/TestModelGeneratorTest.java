@@ -134,7 +134,8 @@ class TestModelGeneratorTest {
         assertThrows(IllegalArgumentException.class, () -> TestModelConfig.builder().nHead(5).build());
         assertThrows(IllegalArgumentException.class, () -> TestModelConfig.builder().nHeadKv(3).build());
         assertThrows(IllegalArgumentException.class, () -> TestModelConfig.builder().nEmbd(12).nHead(4).build()); // head dim 3 is odd
-        assertThrows(IllegalArgumentException.class, () -> TestModelConfig.builder().weightType(GgmlType.Q8_0).build());
+        assertThrows(IllegalArgumentException.class, () -> TestModelConfig.builder().weightType(GgmlType.Q4_0).build());
+        assertThrows(IllegalArgumentException.class, () -> TestModelConfig.builder().weightType(GgmlType.Q8_0).nFf(48).build());
         assertThrows(IllegalArgumentException.class, () -> TestModelConfig.builder().nLayer(0).build());
     }
 }

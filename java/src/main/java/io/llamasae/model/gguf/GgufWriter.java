@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Builds a GGUF v3 file in memory (metadata + F32/F16 tensors from floats, raw tensors of any type) and writes it atomically
+ * Builds a GGUF v3 file in memory (metadata + tensors encoded from floats as F32/F16/BF16/Q8_0, raw tensors of any type) and writes it atomically
  * (temporary file in the target directory, then rename). Intended for test models and small
  * artefacts; tensor data is held in memory until {@link #write}.
  *
@@ -64,22 +64,29 @@ public final class GgufWriter {
     public GgufWriter putBool(String key, boolean v) { return put(key, GgufValue.bool(v)); }
 
     /**
-     * Adds a tensor stored as {@code type} (F32 or F16).
+     * Adds a tensor stored as {@code type}: F32, F16, BF16 (round to nearest even) or Q8_0 (ggml's reference quantizer).
      *
      * @param ne   ggml shape, ne[0] contiguous; a weight {@code W: [out, in]} is ne = {in, out}
      * @param data values in ggml order, length = product of ne (copied)
      */
     public GgufWriter addTensor(String name, GgmlType type, long[] ne, float[] data) {
-        if (type != GgmlType.F32 && type != GgmlType.F16) {
-            throw new IllegalArgumentException("tensor '" + name + "': GgufWriter converts floats to F32 or F16 but found " + type
-                    + " (use addRawTensor)");
-        }
         long n = checkShape(name, ne);
         if (n != data.length) {
             throw new IllegalArgumentException("tensor '" + name + "': shape has " + n + " elements but found " + data.length + " values");
         }
-        tensors.add(new PendingTensor(name, type, ne.clone(), data.clone(), null));
-        return this;
+        if (type == GgmlType.F32 || type == GgmlType.F16) {
+            tensors.add(new PendingTensor(name, type, ne.clone(), data.clone(), null));
+            return this;
+        }
+        if (type != GgmlType.BF16 && type != GgmlType.Q8_0) {
+            throw new IllegalArgumentException("tensor '" + name + "': GgufWriter encodes floats as F32, F16, BF16 or Q8_0 but found " + type
+                    + " (use addRawTensor)");
+        }
+        if (ne[0] % type.blockSize != 0) {
+            throw new IllegalArgumentException("tensor '" + name + "': ne[0] must be a multiple of the " + type + " block size "
+                    + type.blockSize + " but found " + ne[0]);
+        }
+        return addRawTensor(name, type, ne, GgmlQuantizer.encode(type, data));
     }
 
     /**

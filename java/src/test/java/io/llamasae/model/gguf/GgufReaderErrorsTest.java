@@ -181,7 +181,7 @@ class GgufReaderErrorsTest {
         }
         Random rng = new Random(1234);
         int rejected = 0;
-        for (int iter = 0; iter < 3000; iter++) {
+        for (int iter = 0; iter < 1500; iter++) {
             byte[] m = valid.clone();
             int nMut = 1 + rng.nextInt(4);
             for (int k = 0; k < nMut; k++) {
@@ -195,7 +195,7 @@ class GgufReaderErrorsTest {
             Files.write(f, m);
             rejected += openAndReadAll(f) ? 1 : 0;
         }
-        assertTrue(rejected > 100, "mutations should often be rejected, were " + rejected);
+        assertTrue(rejected > 50, "mutations should often be rejected, were " + rejected);
     }
 
     /** True if the file was rejected with GgufFormatException; fails the test on any other throwable. */

@@ -175,7 +175,8 @@ class GgufRoundTripTest {
     void writerRejectsBadInput() {
         GgufWriter w = new GgufWriter();
         assertThrows(IllegalArgumentException.class, () -> w.addTensor("x", GgmlType.F32, new long[] {2, 2}, new float[3]));
-        assertThrows(IllegalArgumentException.class, () -> w.addTensor("x", GgmlType.Q8_0, new long[] {32}, new float[32]));
+        assertThrows(IllegalArgumentException.class, () -> w.addTensor("x", GgmlType.Q4_0, new long[] {32}, new float[32]));
+        assertThrows(IllegalArgumentException.class, () -> w.addTensor("x", GgmlType.Q8_0, new long[] {16, 2}, new float[32]));
         assertThrows(IllegalArgumentException.class, () -> w.addRawTensor("x", GgmlType.Q8_0, new long[] {32}, new byte[33]));
         assertThrows(IllegalArgumentException.class, () -> w.putUInt32("general.alignment", 48));
         assertThrows(IllegalArgumentException.class, () -> GgufValue.uint8(256));
