@@ -102,7 +102,7 @@ struct llama_sae_context_params {
     int32_t n_seq_max;    // prompts per decode call (distinct sequence ids), 1..256
     int32_t n_threads;    // CPU threads (0 = all cores)
     bool    hook;         // install the eval callback; false = plain llama.cpp (the baseline)
-    bool    kv_f32;       // F32 KV cache instead of F16 (for exact comparisons with references)
+    bool    kv_f32;       // F32 KV cache and no flash attention (exact comparisons with references)
 };
 
 struct llama_sae_context_params llama_sae_context_default_params(void);

@@ -101,6 +101,8 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         if (params.kv_f32) {
             cp.type_k = GGML_TYPE_F32;
             cp.type_v = GGML_TYPE_F32;
+            // The CPU flash-attention path rounds Q to F16; exact comparisons need the plain path.
+            cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
         }
         if (params.hook) {
             cp.cb_eval = eval_callback;
