@@ -229,17 +229,29 @@ public final class FeatureStatistics {
 
     /** Bounded min-heap on primitive arrays; the root is the weakest kept entry. */
     private static final class TopHeap {
-        final float[] abs;
-        final float[] act;
-        final int[] sample;
-        final int[] pos;
+        final int capacity;
+        float[] abs;
+        float[] act;
+        int[] sample;
+        int[] pos;
         int size;
 
+        /** Starts small and grows to {@code capacity}: wide dictionaries have many rarely active features. */
         TopHeap(int capacity) {
-            abs = new float[capacity];
-            act = new float[capacity];
-            sample = new int[capacity];
-            pos = new int[capacity];
+            this.capacity = capacity;
+            int initial = Math.min(capacity, 8);
+            abs = new float[initial];
+            act = new float[initial];
+            sample = new int[initial];
+            pos = new int[initial];
+        }
+
+        private void grow() {
+            int n = Math.min(capacity, abs.length * 2);
+            abs = Arrays.copyOf(abs, n);
+            act = Arrays.copyOf(act, n);
+            sample = Arrays.copyOf(sample, n);
+            pos = Arrays.copyOf(pos, n);
         }
 
         /** Entry i ranks above entry j. */
@@ -258,7 +270,10 @@ public final class FeatureStatistics {
         }
 
         void offer(float a, float v, int s, int p) {
-            if (size < abs.length) {
+            if (size < capacity) {
+                if (size == abs.length) {
+                    grow();
+                }
                 set(size, a, v, s, p);
                 siftUp(size++);
             } else if (better(a, s, p, abs[0], sample[0], pos[0])) {
