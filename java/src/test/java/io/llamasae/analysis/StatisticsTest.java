@@ -78,5 +78,17 @@ class StatisticsTest {
         Interval constant = CausalStatistics.bootstrapPairedDifference(new double[]{1, 1, 1}, new double[]{0, 0, 0}, 100, 1, 0.95);
         assertEquals(new Interval(1, 1, 1, 0.95), constant);
         assertEquals(2.5, CausalStatistics.quantile(new double[]{1, 2, 3, 4}, 0.5), 1e-15);
+        // independent groups: accuracy 0.8 vs 0.5 on 200 problems each; CI around 0.3 with width ≈ 2·1.96·sqrt(.8·.2/200 + .5·.5/200)
+        double[] g1 = new double[200];
+        double[] g2 = new double[200];
+        for (int i = 0; i < 200; i++) {
+            g1[i] = i % 5 == 0 ? 0 : 1;
+            g2[i] = i % 2;
+        }
+        Interval d = CausalStatistics.bootstrapDifference(g1, g2, 3000, 3, 0.95);
+        assertEquals(0.3, d.estimate(), 1e-12);
+        double width = 2 * 1.96 * Math.sqrt(0.8 * 0.2 / 200 + 0.25 / 200);
+        assertEquals(width, d.upper() - d.lower(), 0.15 * width);
+        assertTrue(d.lower() < 0.3 && 0.3 < d.upper());
     }
 }

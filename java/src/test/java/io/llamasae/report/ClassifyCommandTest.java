@@ -96,6 +96,26 @@ class ClassifyCommandTest {
     }
 
     @Test
+    void everyStoredJsonIsHandled() throws IOException {
+        Path dir0 = ref("feature_labels_layer14_pos3.json").getParent();
+        int relabelled = 0;
+        try (var files = Files.list(dir0)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                Run r = run("--from", p.toString(), "--mode", "seed", "--out", dir.resolve("o_" + p.getFileName()).toString());
+                if (p.getFileName().toString().startsWith("validation_results")) {
+                    assertEquals(2, r.code());
+                    assertTrue(r.err().contains("validation results file"), r.err());
+                } else {
+                    assertEquals(0, r.code(), r.err());
+                    assertTrue(r.out().contains(" 0 labels differ"), p + ": " + r.out());
+                    relabelled++;
+                }
+            }
+        }
+        assertEquals(3, relabelled);
+    }
+
+    @Test
     void badInputExitsTwoWithOneLine() throws IOException {
         Path out = dir.resolve("x.json");
         Run missing = run("--from", dir.resolve("nope.json").toString(), "--out", out.toString());
