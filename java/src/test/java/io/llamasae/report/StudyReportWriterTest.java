@@ -97,6 +97,19 @@ class StudyReportWriterTest {
     }
 
     @Test
+    void bandsBeyondTheDictionaryAreEmptyNotErrors() throws IOException {
+        StudyResult r = study(AnalysisMode.SOUND, 2, "400-512");
+        assertEquals(0, r.bands().get(0).features().size());
+        StudyReportWriter.write(dir, r);
+        JsonNode root = JSON.readTree(dir.resolve("activation_analysis_layer2_pos3_rank400-512.json").toFile());
+        assertEquals(0, root.get("metadata").get("total_features_analyzed").asInt());
+        assertEquals(113, root.get("metadata").get("ranks_skipped_in_band").asInt());
+        String md = Files.readString(dir.resolve(StudyReportWriter.REPORT_NAME));
+        assertTrue(md.contains("Features analysed: 0 (113 ranks skipped"), md);
+        assertTrue(md.contains("undefined"), "no correlation from an empty set");
+    }
+
+    @Test
     void jsonKeysAreASupersetOfTheReference() throws IOException {
         StudyResult sound = study(AnalysisMode.SOUND, 2, "1-48");
         StudyReportWriter.write(dir, List.of(sound), false);
