@@ -84,6 +84,43 @@ public final class CausalStatistics {
         return new Interval(mean, quantile(stats, alpha), quantile(stats, 1 - alpha), level);
     }
 
+    /**
+     * Percentile bootstrap interval for mean(x) − mean(y) of two independent groups ({@code x: [n]}, {@code y: [m]}),
+     * each resampled within itself.
+     */
+    public static Interval bootstrapDifference(double[] x, double[] y, int resamples, long seed, double level) {
+        if (x.length == 0 || y.length == 0) {
+            throw new IllegalArgumentException("bootstrap: expected two non-empty groups but found sizes " + x.length + " and " + y.length);
+        }
+        if (resamples < 2 || !(level > 0 && level < 1)) {
+            throw new IllegalArgumentException("bootstrap: expected resamples >= 2 and level in (0,1) but found " + resamples + ", " + level);
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[] stats = new double[resamples];
+        for (int b = 0; b < resamples; b++) {
+            stats[b] = resampledMean(x, rnd) - resampledMean(y, rnd);
+        }
+        Arrays.sort(stats);
+        double alpha = (1 - level) / 2;
+        return new Interval(mean(x) - mean(y), quantile(stats, alpha), quantile(stats, 1 - alpha), level);
+    }
+
+    private static double resampledMean(double[] x, SplittableRandom rnd) {
+        double s = 0;
+        for (int i = 0; i < x.length; i++) {
+            s += x[rnd.nextInt(x.length)];
+        }
+        return s / x.length;
+    }
+
+    private static double mean(double[] x) {
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+
     /** Type-7 quantile of sorted data. */
     static double quantile(double[] sorted, double q) {
         double h = (sorted.length - 1) * q;

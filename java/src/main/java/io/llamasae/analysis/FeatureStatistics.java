@@ -91,9 +91,34 @@ public final class FeatureStatistics {
             throw new IllegalArgumentException("sampleIndex/position: expected " + rows + " entries but found "
                     + sampleIndex.limit() + (position == null ? "" : "/" + position.limit()));
         }
+        validate(indices, values, rows, k, sampleIndex);
+        // second pass: the batch is known to be valid, so a bad entry never leaves it half-counted
         for (int r = 0; r < rows; r++) {
             int sample = sampleIndex.get(r);
             int pos = position == null ? 0 : position.get(r);
+            int base = r * k;
+            for (int j = 0; j < k; j++) {
+                int f = indices.get(base + j);
+                float v = values.get(base + j);
+                if (f < 0 || v == 0f) {
+                    continue;
+                }
+                float a = Math.abs(v);
+                count[f]++;
+                ExactSum.add(sumAbs, f, ExactSum.toFixed(a));
+                ExactSum.add(sum, f, ExactSum.toFixed(v));
+                if (a > maxAbs[f]) {
+                    maxAbs[f] = a;
+                }
+                heap(f).offer(a, v, sample, pos);
+            }
+        }
+        this.rows += rows;
+    }
+
+    private void validate(IntBuffer indices, FloatBuffer values, int rows, int k, IntBuffer sampleIndex) {
+        for (int r = 0; r < rows; r++) {
+            int sample = sampleIndex.get(r);
             if (sample < 0) {
                 throw new IllegalArgumentException("sampleIndex[" + r + "]: expected >= 0 but found " + sample);
             }
@@ -117,17 +142,8 @@ public final class FeatureStatistics {
                     throw new IllegalArgumentException("indices[" + r + "]: feature " + f + " appears twice in one row");
                 }
                 seenInRow[f] = stamp;
-                float a = Math.abs(v);
-                count[f]++;
-                ExactSum.add(sumAbs, f, ExactSum.toFixed(a));
-                ExactSum.add(sum, f, ExactSum.toFixed(v));
-                if (a > maxAbs[f]) {
-                    maxAbs[f] = a;
-                }
-                heap(f).offer(a, v, sample, pos);
             }
         }
-        this.rows += rows;
     }
 
     /** Adds {@code other} (same feature count and top-N) into this; returns this. */
@@ -213,17 +229,29 @@ public final class FeatureStatistics {
 
     /** Bounded min-heap on primitive arrays; the root is the weakest kept entry. */
     private static final class TopHeap {
-        final float[] abs;
-        final float[] act;
-        final int[] sample;
-        final int[] pos;
+        final int capacity;
+        float[] abs;
+        float[] act;
+        int[] sample;
+        int[] pos;
         int size;
 
+        /** Starts small and grows to {@code capacity}: wide dictionaries have many rarely active features. */
         TopHeap(int capacity) {
-            abs = new float[capacity];
-            act = new float[capacity];
-            sample = new int[capacity];
-            pos = new int[capacity];
+            this.capacity = capacity;
+            int initial = Math.min(capacity, 8);
+            abs = new float[initial];
+            act = new float[initial];
+            sample = new int[initial];
+            pos = new int[initial];
+        }
+
+        private void grow() {
+            int n = Math.min(capacity, abs.length * 2);
+            abs = Arrays.copyOf(abs, n);
+            act = Arrays.copyOf(act, n);
+            sample = Arrays.copyOf(sample, n);
+            pos = Arrays.copyOf(pos, n);
         }
 
         /** Entry i ranks above entry j. */
@@ -242,7 +270,10 @@ public final class FeatureStatistics {
         }
 
         void offer(float a, float v, int s, int p) {
-            if (size < abs.length) {
+            if (size < capacity) {
+                if (size == abs.length) {
+                    grow();
+                }
                 set(size, a, v, s, p);
                 siftUp(size++);
             } else if (better(a, s, p, abs[0], sample[0], pos[0])) {

@@ -55,7 +55,7 @@ public final class MarkdownReport {
         md.append("## Methodology\n\n");
         md.append("Features are ranked by activation frequency (fraction of samples with a non-zero code; ties by feature id). ")
                 .append("Each feature is scored on its top ").append(c0.scoredTopSamples())
-                .append(" active samples by |activation|. Layers are numbered as ").append(c0.layerConvention()).append(".\n\n");
+                .append(" active samples by |activation|. Layer numbering: ").append(c0.layerConvention()).append(".\n\n");
         md.append(criteria(c0)).append("\n---\n\n");
 
         md.append("## Results\n\n");
@@ -173,7 +173,7 @@ public final class MarkdownReport {
         s.append("- **Type**: ").append(f.type()).append(" (").append(f.description()).append(")\n");
         s.append("- **Activation freq**: ").append(pct(f.summary().activationFreq())).append(" (").append(f.summary().activeCount())
                 .append('/').append(n).append(" samples)\n");
-        for (PatternTest t : f.evidence()) {
+        for (PatternTest t : f.evidence().stream().sorted(SoundRules.STRONGEST_FIRST).toList()) {
             if (t.enriched()) {
                 s.append(String.format(Locale.ROOT, "- **Evidence** `%s`: %d/%d top samples (%.1f %%) vs %.1f %% of the dataset, lift %.2f, "
                         + "p = %.3g, q = %.3g%n", t.pattern().key(), t.k(), t.n(), 100 * t.share(), 100 * t.baseRate(), t.lift(),

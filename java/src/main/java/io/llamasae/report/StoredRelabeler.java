@@ -71,6 +71,10 @@ public final class StoredRelabeler {
         if (doc.has("features")) {
             return featureLabels(doc, source, mode, sound);
         }
+        if (doc.has("general_features")) {
+            throw new StoredFormatException(source + ": this is a validation results file (ablation impacts); it stores no scores or "
+                    + "detected patterns to relabel: pass an activation_analysis_*.json or feature_labels_*.json");
+        }
         throw new StoredFormatException(source + ": expected 'all_features' (activation analysis) or 'features' (feature labels) "
                 + "at the top level but found neither");
     }

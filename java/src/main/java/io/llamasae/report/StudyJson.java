@@ -61,7 +61,8 @@ public final class StudyJson {
         meta.put("n_samples", r.sampleCount());
         meta.put("num_features", r.numFeatures());
         meta.put("dead_features", r.deadFeatures());
-        meta.put("dead_features_skipped_in_band", band.band().to() - band.band().from() + 1 - band.features().size());
+        // ranks of the band that hold no analysed feature: dead features, or ranks beyond the dictionary
+        meta.put("ranks_skipped_in_band", band.band().to() - band.band().from() + 1 - band.features().size());
         meta.set("thresholds", thresholds(cfg));
         if (cfg.mode() == AnalysisMode.SOUND) {
             meta.put("enrichment_tests_adjusted_together", r.testsRun());

@@ -12,6 +12,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -26,7 +27,20 @@ public final class StudyPlots {
         System.setProperty("java.awt.headless", "true");
     }
 
+    /** One colour per label type, the same in every chart. */
+    private static final Map<String, Color> TYPE_COLORS = Map.of(
+            "general", new Color(0x9E9E9E),
+            "operation-specialized", new Color(0x1F77B4),
+            "value-specialized", new Color(0x9467BD),
+            "sequence-specialized", new Color(0x2CA02C),
+            "highly-specialized", new Color(0xD62728),
+            "insufficient-evidence", new Color(0xFFBF00));
+
     private StudyPlots() {
+    }
+
+    private static Color color(String type) {
+        return TYPE_COLORS.getOrDefault(type, Color.DARK_GRAY);
     }
 
     /** Writes the three plots into {@code dir}; returns their file names. */
@@ -90,7 +104,7 @@ public final class StudyPlots {
                 x.add(p[0]);
                 y.add(p[1]);
             }
-            chart.addSeries(e.getKey() + " (" + x.size() + ")", x, y);
+            chart.addSeries(e.getKey() + " (" + x.size() + ")", x, y).setMarkerColor(color(e.getKey()));
         }
         return chart;
     }
@@ -113,7 +127,7 @@ public final class StudyPlots {
                 y.add(b.features().isEmpty() ? 0 : 100.0 * n / b.features().size());
             }
             if (any) {
-                chart.addSeries(type, bands, y);
+                chart.addSeries(type, bands, y).setFillColor(color(type));
             }
         }
         if (chart.getSeriesMap().isEmpty()) {
