@@ -1,0 +1,219 @@
+#include "topk_encode.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "tiled_gemm.h"
+
+namespace llama_sae {
+
+namespace {
+
+// One candidate: the latent and its pre-activation (the key and the value derive from it).
+struct Cand {
+    float pre;
+    int32_t idx;
+};
+
+template <Activation M>
+inline float key_of(float pre) {
+    if constexpr (M == Activation::TopKAbs) return std::fabs(pre);
+    return pre;
+}
+
+// Contract order: larger key first, equal keys -> lower latent index first.
+template <Activation M>
+inline bool better(const Cand& a, const Cand& b) {
+    const float ka = key_of<M>(a.pre), kb = key_of<M>(b.pre);
+    return ka > kb || (ka == kb && a.idx < b.idx);
+}
+
+// Binary heap with the WORST candidate on top (heap[0]); "worse" = !better and distinct.
+template <Activation M>
+inline void sift_up(Cand* h, int i) {
+    const Cand c = h[i];
+    while (i > 0) {
+        const int parent = (i - 1) / 2;
+        if (!better<M>(h[parent], c)) break;  // parent already worse than c
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = c;
+}
+
+template <Activation M>
+inline void sift_down(Cand* h, int n, int i) {
+    const Cand c = h[i];
+    for (;;) {
+        int child = 2 * i + 1;
+        if (child >= n) break;
+        if (child + 1 < n && better<M>(h[child], h[child + 1])) ++child;  // pick the worse child
+        if (!better<M>(c, h[child])) break;
+        h[i] = h[child];
+        i = child;
+    }
+    h[i] = c;
+}
+
+// Per-(chunk, row) running top-k over the tiles of one super-block of rows.
+class TopKSink {
+public:
+    TopKSink(const SaeView& sae, Activation mode, int32_t k, int32_t* idx, float* val,
+             ThreadPool* pool)
+        : sae_(sae), mode_(mode), k_(k), idx_(idx), val_(val), pool_(pool) {}
+
+    bool ok() const { return ok_; }
+
+    void begin_super(int64_t row0, int64_t rows, int n_chunks) {
+        row0_ = row0;
+        rows_ = rows;
+        const size_t slots = static_cast<size_t>(n_chunks) * static_cast<size_t>(rows);
+        count_.assign(slots, 0);
+        thr_.assign(slots, 0.0f);
+        heap_.resize(slots * static_cast<size_t>(k_));
+    }
+
+    void consume(int chunk, int64_t row0, int rows, int64_t col0, int cols, const float* tile,
+                 int64_t ldt) {
+        switch (mode_) {
+            case Activation::TopKRelu: scan<Activation::TopKRelu>(chunk, row0, rows, col0, cols, tile, ldt); break;
+            case Activation::TopKAbs: scan<Activation::TopKAbs>(chunk, row0, rows, col0, cols, tile, ldt); break;
+            case Activation::JumpRelu: scan<Activation::JumpRelu>(chunk, row0, rows, col0, cols, tile, ldt); break;
+            case Activation::Relu: scan<Activation::Relu>(chunk, row0, rows, col0, cols, tile, ldt); break;
+        }
+    }
+
+    void end_super(int64_t row0, int64_t rows, int n_chunks) {
+        switch (mode_) {
+            case Activation::TopKRelu: merge<Activation::TopKRelu>(row0, rows, n_chunks); break;
+            case Activation::TopKAbs: merge<Activation::TopKAbs>(row0, rows, n_chunks); break;
+            case Activation::JumpRelu: merge<Activation::JumpRelu>(row0, rows, n_chunks); break;
+            case Activation::Relu: merge<Activation::Relu>(row0, rows, n_chunks); break;
+        }
+    }
+
+private:
+    size_t slot(int chunk, int64_t row) const {
+        return static_cast<size_t>(chunk) * static_cast<size_t>(rows_) + static_cast<size_t>(row - row0_);
+    }
+
+    template <Activation M>
+    static bool eligible(float pre, const float* threshold, int64_t f) {
+        if constexpr (M == Activation::Relu) return pre > 0.0f;
+        if constexpr (M == Activation::JumpRelu) return pre > threshold[f];
+        (void)pre, (void)threshold, (void)f;
+        return true;
+    }
+
+    // Latents arrive in increasing index order within a chunk, so a newcomer with a key equal
+    // to the heap's worst loses the tie: one strict compare decides rejection.
+    template <Activation M>
+    void scan(int chunk, int64_t row0, int rows, int64_t col0, int cols, const float* tile,
+              int64_t ldt) {
+        const float* bias = sae_.b_enc + col0;
+        const float* th = sae_.threshold;
+        const int k = k_;
+        for (int r = 0; r < rows; ++r) {
+            const size_t s = slot(chunk, row0 + r);
+            Cand* h = heap_.data() + s * static_cast<size_t>(k);
+            int n = count_[s];
+            float thr = thr_[s];
+            const float* p = tile + r * ldt;
+            int j = 0;
+            for (; n < k && j < cols; ++j) {  // filling phase: keep every eligible latent
+                const float pre = p[j] + bias[j];
+                if (!eligible<M>(pre, th, col0 + j)) continue;
+                h[n] = Cand{pre, static_cast<int32_t>(col0 + j)};
+                sift_up<M>(h, n);
+                ++n;
+                if (n == k) thr = key_of<M>(h[0].pre);
+            }
+            for (; j < cols; ++j) {  // steady state: one compare rejects
+                const float pre = p[j] + bias[j];
+                if (!(key_of<M>(pre) > thr)) continue;
+                if (!eligible<M>(pre, th, col0 + j)) continue;
+                h[0] = Cand{pre, static_cast<int32_t>(col0 + j)};
+                sift_down<M>(h, k, 0);
+                thr = key_of<M>(h[0].pre);
+            }
+            count_[s] = n;
+            thr_[s] = thr;
+        }
+    }
+
+    template <Activation M>
+    void merge(int64_t row0, int64_t rows, int n_chunks) {
+        const int k = k_;
+        parallel_for(pool_, rows, [&](int64_t r, int) {
+            thread_local std::vector<Cand> all;
+            all.clear();
+            for (int c = 0; c < n_chunks; ++c) {
+                const size_t s = slot(c, row0 + r);
+                const Cand* h = heap_.data() + s * static_cast<size_t>(k);
+                all.insert(all.end(), h, h + count_[s]);
+            }
+            const size_t keep = std::min(all.size(), static_cast<size_t>(k));
+            std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
+                              [](const Cand& a, const Cand& b) { return better<M>(a, b); });
+            int32_t* oi = idx_ + (row0 + r) * k;
+            float* ov = val_ + (row0 + r) * k;
+            for (size_t i = 0; i < keep; ++i) {
+                const float pre = all[i].pre;
+                oi[i] = all[i].idx;
+                ov[i] = (M == Activation::TopKRelu) ? (pre > 0.0f ? pre : 0.0f) : pre;
+            }
+            for (size_t i = keep; i < static_cast<size_t>(k); ++i) {
+                oi[i] = -1;
+                ov[i] = 0.0f;
+            }
+        });
+    }
+
+    const SaeView& sae_;
+    Activation mode_;
+    int32_t k_;
+    int32_t* idx_;
+    float* val_;
+    ThreadPool* pool_;
+    bool ok_ = true;
+    int64_t row0_ = 0, rows_ = 0;
+    std::vector<int> count_;
+    std::vector<float> thr_;
+    std::vector<Cand> heap_;
+};
+
+// Candidate memory per super-block: n_chunks * rows * k entries (8 bytes each).
+constexpr int64_t kCandidateBudget = int64_t{4} << 20;
+constexpr int64_t kMaxSuperRows = 1536;
+
+}  // namespace
+
+int32_t encode(const SaeView& sae, Activation mode, const float* x, int64_t n_rows, int32_t k,
+               int32_t* idx, float* val, ThreadPool* pool) {
+    if (mode != Activation::TopKRelu && mode != Activation::TopKAbs &&
+        mode != Activation::JumpRelu && mode != Activation::Relu)
+        return kErrBadMode;
+    if (sae.d <= 0 || sae.F <= 0 || n_rows < 0) return kErrBadShape;
+    if (k < 1 || k > sae.F) return kErrBadK;
+    if (!sae.W_enc || !sae.b_enc || (mode == Activation::JumpRelu && !sae.threshold))
+        return kErrNullPointer;
+    if (n_rows == 0) return kOk;
+    if (!x || !idx || !val) return kErrNullPointer;
+
+    const int n_threads = pool ? pool->size() : 1;
+    const int n_chunks = detail::plan_chunks(sae.F, n_threads);
+    const int64_t super_rows =
+        std::clamp<int64_t>(kCandidateBudget / (int64_t{n_chunks} * k), 1, kMaxSuperRows);
+    TopKSink sink(sae, mode, k, idx, val, pool);
+    bool ok;
+    try {
+        ok = detail::tiled_gemm(x, sae.d, sae.W_enc, sae.d, n_rows, sae.F, sae.d, super_rows, pool,
+                                detail::active_micro_kernel(), sink);
+    } catch (const std::bad_alloc&) {
+        ok = false;
+    }
+    return ok ? kOk : kErrOutOfMemory;
+}
+
+}  // namespace llama_sae

@@ -1,0 +1,37 @@
+// ThreadPool: every task runs exactly once, on a worker id in range, across repeated calls.
+#include <atomic>
+#include <vector>
+
+#include "check.h"
+#include "thread_pool.h"
+
+using namespace llama_sae;
+
+int main() {
+    for (int threads : {1, 2, 3, 5}) {
+        ThreadPool pool(threads);
+        KT_CHECK(pool.size() == threads, "size %d", pool.size());
+        for (int64_t n : {0, 1, 2, 7, 1000}) {
+            for (int rep = 0; rep < 20; ++rep) {
+                std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+                for (auto& h : hits) h = 0;
+                std::atomic<int> bad_worker{0};
+                pool.parallel_for(n, [&](int64_t t, int w) {
+                    hits[static_cast<size_t>(t)]++;
+                    if (w < 0 || w >= threads) bad_worker++;
+                });
+                for (int64_t t = 0; t < n; ++t)
+                    KT_CHECK(hits[static_cast<size_t>(t)] == 1, "threads %d n %lld task %lld ran %d times",
+                             threads, static_cast<long long>(n), static_cast<long long>(t),
+                             hits[static_cast<size_t>(t)].load());
+                KT_CHECK(bad_worker == 0, "worker id out of range");
+            }
+        }
+    }
+    ThreadPool dflt(0);
+    KT_CHECK(dflt.size() >= 1, "default size %d", dflt.size());
+    int serial = 0;
+    parallel_for(nullptr, 5, [&](int64_t, int w) { serial += (w == 0); });
+    KT_CHECK(serial == 5, "null pool ran %d of 5 tasks on worker 0", serial);
+    return kt::finish("test_thread_pool");
+}
