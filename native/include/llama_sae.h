@@ -100,6 +100,9 @@ typedef struct llama_sae_context llama_sae_context;
 struct llama_sae_context_params {
     int32_t n_ctx;        // tokens per decode call, all sequences together (0 = min(train ctx, 4096))
     int32_t n_seq_max;    // prompts per decode call (distinct sequence ids), 1..256
+    int32_t n_pack;       // tokens packed into one decode call before starting another (0 = 512);
+                          // packed prompts share a unified KV cache, so attention costs grow with
+                          // the packed length; a single longer prompt (up to n_ctx) still runs alone
     int32_t n_threads;    // CPU threads (0 = all cores)
     bool    hook;         // install the eval callback; false = plain llama.cpp (the baseline)
     bool    kv_f32;       // F32 KV cache and no flash attention (exact comparisons with references)
@@ -126,8 +129,8 @@ int32_t llama_sae_context_set_capture(llama_sae_context * ctx,
                                       bool all_positions);
 
 // Runs n_prompts tokenized prompts: prompt i is tokens[offsets[i] .. offsets[i+1]).
-// Prompts are packed into as few llama_decode calls as fit (n_ctx tokens and n_seq_max
-// sequences per call); memory is cleared between calls, so prompts never see each other.
+// Prompts are packed into llama_decode calls of at most n_pack tokens (a longer prompt runs alone)
+// and n_seq_max sequences; memory is cleared between calls, so prompts never see each other.
 // Everything is validated before the first decode: empty prompt, a prompt longer than n_ctx
 // (ERR_CONTEXT_OVERFLOW), a token id outside the vocabulary, a position outside a prompt
 // (ERR_OUT_OF_RANGE; the message names the prompt, the position and the prompt length).

@@ -57,6 +57,7 @@ struct llama_sae_context_params llama_sae_context_default_params(void) {
     llama_sae_context_params p{};
     p.n_ctx = 0;
     p.n_seq_max = 16;
+    p.n_pack = 0;
     p.n_threads = 0;
     p.hook = true;
     p.kv_f32 = false;
@@ -71,6 +72,7 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         if (params.n_seq_max < 1 || params.n_seq_max > 256) {
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: n_seq_max must be in 1..256, found " + std::to_string(params.n_seq_max));
         }
+        if (params.n_pack < 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: n_pack must be >= 0");
         if (params.n_threads < 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: n_threads must be >= 0");
         const int32_t n_ctx_train = llama_model_n_ctx_train(model->model);
         int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(n_ctx_train > 0 ? n_ctx_train : 4096, 4096);
@@ -197,8 +199,9 @@ int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens, c
             // Pack as many whole prompts as fit into one decode call.
             DecodePlan plan;
             plan.first_prompt = p;
+            const int32_t pack = std::min(c.n_ctx, c.params.n_pack > 0 ? c.params.n_pack : 512);
             while (p < n_prompts && plan.n_prompts < c.params.n_seq_max &&
-                   plan.n_tokens + (offsets[p + 1] - offsets[p]) <= c.n_ctx) {
+                   (plan.n_prompts == 0 || plan.n_tokens + (offsets[p + 1] - offsets[p]) <= pack)) {
                 plan.n_tokens += offsets[p + 1] - offsets[p];
                 plan.n_prompts++;
                 p++;

@@ -128,6 +128,8 @@ public final class LlamaSaeLib {
         public native llama_sae_context_params n_ctx(int value);
         public native int n_seq_max();
         public native llama_sae_context_params n_seq_max(int value);
+        public native int n_pack();
+        public native llama_sae_context_params n_pack(int value);
         public native int n_threads();
         public native llama_sae_context_params n_threads(int value);
         @Cast("bool") public native boolean hook();

@@ -27,7 +27,7 @@ public final class Engine implements AutoCloseable {
 
     public static Engine open(Model model, EngineOptions options) {
         llama_sae_context_params p = LlamaSaeLib.llama_sae_context_default_params();
-        p.n_ctx(options.nCtx()).n_seq_max(options.nSeqMax()).n_threads(options.nThreads()).hook(options.hook())
+        p.n_ctx(options.nCtx()).n_seq_max(options.nSeqMax()).n_pack(options.nPack()).n_threads(options.nThreads()).hook(options.hook())
                 .kv_f32(options.kvF32());
         llama_sae_context out = new llama_sae_context();
         try {

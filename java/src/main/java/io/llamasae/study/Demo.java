@@ -72,7 +72,7 @@ public record Demo(Path out, int samples, long seed, List<Integer> blocks, int p
         List<StudyResult> results = new ArrayList<>();
         Map<Integer, MetricsSummary> saeMetrics = new LinkedHashMap<>();
         try (Model model = Model.load(modelFile);
-             Engine engine = Engine.open(model, EngineOptions.defaults().withCtx(1024).withSeqMax(16).withThreads(threads))) {
+             Engine engine = Engine.open(model, EngineOptions.defaults().withCtx(2048).withSeqMax(64).withThreads(threads))) {
             // 3. Capture both layers in one pass.
             Path acts = out.resolve("activations.safetensors");
             DatasetCapture.toSafetensors(engine, data.stream().map(Sample::id).toList(), data.stream().map(Sample::prompt).toList(),
