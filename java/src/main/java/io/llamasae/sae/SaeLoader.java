@@ -3,6 +3,7 @@ package io.llamasae.sae;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasae.sae.safetensors.SafetensorsFormatException;
 import io.llamasae.sae.safetensors.SafetensorsReader;
 import io.llamasae.sae.safetensors.TensorInfo;
 import java.io.IOException;
@@ -56,6 +57,9 @@ public final class SaeLoader {
                 };
             } catch (InvalidSaeException e) {
                 throw new SaeFormatException(weights + " (" + format.name().toLowerCase() + "): " + e.getMessage(), e);
+            } catch (SafetensorsFormatException e) {
+                // e.g. a tensor this convention needs is missing: an SAE-format problem, message already names file
+                throw new SaeFormatException("as " + format.name().toLowerCase() + " SAE: " + e.getMessage(), e);
             }
         }
     }
