@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llamasae.sae.Encoders;
 import io.llamasae.sae.JavaEncoder;
 import io.llamasae.sae.MetricsSummary;
 import io.llamasae.sae.Sae;
@@ -199,7 +200,7 @@ public final class TopKSaeTrainer {
     }
 
     private static void evaluate(Sae sae, float[] x, int n, SaeMetrics into) {
-        SparseCodes codes = new JavaEncoder().encode(sae, x, n, sae.defaultK());
+        SparseCodes codes = Encoders.defaultEncoder().encode(sae, x, n, sae.defaultK());
         float[] xHat = JavaEncoder.decode(sae, codes);
         into.add(x, xHat, codes);
     }
