@@ -213,6 +213,10 @@ public final class SaeLoader {
         if (r.has("W_skip") || (cfg != null && cfg.path("skip_connection").asBoolean(false))) {
             throw new SaeFormatException(r.file() + ": W_skip: expected no skip connection (unsupported) but found one");
         }
+        if (cfg != null && cfg.hasNonNull("activation") && !cfg.get("activation").asText().equals("topk")) {
+            throw new SaeFormatException(cfgPath + ": activation: expected \"topk\" (the only sparsify activation "
+                    + "supported) but found \"" + cfg.get("activation").asText() + "\"");
+        }
         long[] s = requireRank(r, r.info("encoder.weight"), 2, "[F, d]");
         int nl = toInt(r, "encoder.weight", s[0]);
         int d = toInt(r, "encoder.weight", s[1]);
