@@ -312,7 +312,17 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!t.dtype().isFloating()) {
             throw SafetensorsFormatException.of(file, name, "dtype", "F32, F16 or BF16", t.dtype().name());
         }
-        ByteBuffer b = window(name, firstElement, len);
+        // Map at most WINDOW_ELEMENTS at a time so reads spanning more than 2 GiB of bytes work.
+        for (int done = 0; done < len; ) {
+            int n = Math.min(len - done, WINDOW_ELEMENTS);
+            convertFloats(t, window(name, firstElement + done, n), dst, off + done, n);
+            done += n;
+        }
+    }
+
+    private static final int WINDOW_ELEMENTS = 1 << 26; // 256 MiB of F32
+
+    private static void convertFloats(TensorInfo t, ByteBuffer b, float[] dst, int off, int len) {
         switch (t.dtype()) {
             case F32 -> b.asFloatBuffer().get(dst, off, len);
             case F16 -> {
