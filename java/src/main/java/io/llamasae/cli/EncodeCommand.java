@@ -1,8 +1,7 @@
 package io.llamasae.cli;
 
 import io.llamasae.sae.Encoder;
-import io.llamasae.sae.JavaEncoder;
-import io.llamasae.sae.ReferenceEncoder;
+import io.llamasae.sae.Encoders;
 import io.llamasae.sae.Sae;
 import io.llamasae.sae.SaeFormat;
 import io.llamasae.sae.SaeLoader;
@@ -59,8 +58,8 @@ public final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--k", paramLabel = "K", description = "slots per row (default: the SAE's k)")
     Integer k;
 
-    @Option(names = "--encoder", description = "java (float) or reference (double-precision oracle); "
-            + "default: ${DEFAULT-VALUE}", defaultValue = "java")
+    @Option(names = "--encoder", description = "java (float), reference (double-precision oracle) or a "
+            + "registered one such as native (default: system property llama.sae.encoder, else java)")
     String encoderName;
 
     @Option(names = "--chunk", description = "rows encoded at a time (default: ${DEFAULT-VALUE})",
@@ -90,12 +89,8 @@ public final class EncodeCommand implements Callable<Integer> {
             if (chunkRows < 1) {
                 throw new IllegalArgumentException("--chunk: expected >= 1 but found " + chunkRows);
             }
-            Encoder encoder = injected != null ? injected : switch (encoderName) {
-                case "java" -> new JavaEncoder();
-                case "reference" -> new ReferenceEncoder();
-                default -> throw new IllegalArgumentException("--encoder: expected java or reference but found '"
-                        + encoderName + "'");
-            };
+            Encoder encoder = injected != null ? injected
+                    : encoderName == null ? Encoders.defaultEncoder() : Encoders.byName(encoderName);
             Optional<SaeFormat> fmt = format == null ? Optional.empty() : Optional.of(SaeFormat.parse(format));
             Sae sae = SaeLoader.load(saePath, fmt, k == null ? OptionalInt.empty() : OptionalInt.of(k));
             int kk = sae.defaultK();

@@ -3,6 +3,7 @@ package io.llamasae.sae;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llamasae.sae.safetensors.SafetensorsFormatException;
 import io.llamasae.sae.safetensors.SafetensorsReader;
 import io.llamasae.sae.safetensors.TensorInfo;
 import java.io.IOException;
@@ -56,6 +57,9 @@ public final class SaeLoader {
                 };
             } catch (InvalidSaeException e) {
                 throw new SaeFormatException(weights + " (" + format.name().toLowerCase() + "): " + e.getMessage(), e);
+            } catch (SafetensorsFormatException e) {
+                // e.g. a tensor this convention needs is missing: an SAE-format problem, message already names file
+                throw new SaeFormatException("as " + format.name().toLowerCase() + " SAE: " + e.getMessage(), e);
             }
         }
     }
@@ -208,6 +212,10 @@ public final class SaeLoader {
             throws IOException {
         if (r.has("W_skip") || (cfg != null && cfg.path("skip_connection").asBoolean(false))) {
             throw new SaeFormatException(r.file() + ": W_skip: expected no skip connection (unsupported) but found one");
+        }
+        if (cfg != null && cfg.hasNonNull("activation") && !cfg.get("activation").asText().equals("topk")) {
+            throw new SaeFormatException(cfgPath + ": activation: expected \"topk\" (the only sparsify activation "
+                    + "supported) but found \"" + cfg.get("activation").asText() + "\"");
         }
         long[] s = requireRank(r, r.info("encoder.weight"), 2, "[F, d]");
         int nl = toInt(r, "encoder.weight", s[0]);

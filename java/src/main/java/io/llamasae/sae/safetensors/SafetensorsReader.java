@@ -64,7 +64,7 @@ public final class SafetensorsReader implements AutoCloseable {
                         size + " bytes");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
+            readFully(file, ch, lenBuf, 0);
             long headerLen = lenBuf.getLong(0);
             if (headerLen < 2 || headerLen > size - 8 || headerLen > MAX_HEADER_BYTES) {
                 throw SafetensorsFormatException.of(file, null, "header length",
@@ -72,7 +72,7 @@ public final class SafetensorsReader implements AutoCloseable {
                         Long.toUnsignedString(headerLen));
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, hb, 8);
+            readFully(file, ch, hb, 8);
             hb.flip();
             String json;
             try {
@@ -221,11 +221,11 @@ public final class SafetensorsReader implements AutoCloseable {
         return i < 0 ? s : s.substring(0, i);
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long pos) throws IOException {
         while (buf.hasRemaining()) {
             int r = ch.read(buf, pos);
             if (r < 0) {
-                throw new SafetensorsFormatException("unexpected end of file while reading header");
+                throw new SafetensorsFormatException(file + ": header: unexpected end of file (file shrank while read)");
             }
             pos += r;
         }
@@ -312,7 +312,17 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!t.dtype().isFloating()) {
             throw SafetensorsFormatException.of(file, name, "dtype", "F32, F16 or BF16", t.dtype().name());
         }
-        ByteBuffer b = window(name, firstElement, len);
+        // Map at most WINDOW_ELEMENTS at a time so reads spanning more than 2 GiB of bytes work.
+        for (int done = 0; done < len; ) {
+            int n = Math.min(len - done, WINDOW_ELEMENTS);
+            convertFloats(t, window(name, firstElement + done, n), dst, off + done, n);
+            done += n;
+        }
+    }
+
+    private static final int WINDOW_ELEMENTS = 1 << 26; // 256 MiB of F32
+
+    private static void convertFloats(TensorInfo t, ByteBuffer b, float[] dst, int off, int len) {
         switch (t.dtype()) {
             case F32 -> b.asFloatBuffer().get(dst, off, len);
             case F16 -> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llamasae.sae.Encoders;
 import io.llamasae.sae.JavaEncoder;
 import io.llamasae.sae.MetricsSummary;
 import io.llamasae.sae.Sae;
@@ -65,6 +66,19 @@ public final class TopKSaeTrainer {
      */
     public static List<TrainResult> trainGrid(ActivationSource src, List<TrainConfig> configs,
                                               Consumer<String> progress) throws IOException {
+        return trainGrid(src, configs, java.util.Collections.nCopies(configs.size(), null), progress);
+    }
+
+    /**
+     * Same, starting model i from {@code initial.get(i)} when it is not null (resume or fine-tune;
+     * its d, F and activation must match the config) instead of a fresh initialisation.
+     */
+    public static List<TrainResult> trainGrid(ActivationSource src, List<TrainConfig> configs, List<Sae> initial,
+                                              Consumer<String> progress) throws IOException {
+        if (initial.size() != configs.size()) {
+            throw new IllegalArgumentException("grid: expected one initial SAE (or null) per config but found "
+                    + initial.size() + " for " + configs.size() + " configs");
+        }
         if (configs.isEmpty()) {
             throw new IllegalArgumentException("grid: expected at least one config but found none");
         }
@@ -99,8 +113,13 @@ public final class TopKSaeTrainer {
             median = GeometricMedian.of(sample, m, d, 200);
         }
         List<TrainableTopKSae> models = new ArrayList<>();
-        for (TrainConfig c : configs) {
-            models.add(new TrainableTopKSae(c, d, rows, c.bDecInit() == BDecInit.MEAN ? stats.mean : median));
+        for (int i = 0; i < configs.size(); i++) {
+            TrainConfig c = configs.get(i);
+            TrainableTopKSae m = new TrainableTopKSae(c, d, rows, c.bDecInit() == BDecInit.MEAN ? stats.mean : median);
+            if (initial.get(i) != null) {
+                m.loadFrom(initial.get(i));
+            }
+            models.add(m);
         }
         List<List<EpochMetrics>> history = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
@@ -181,7 +200,7 @@ public final class TopKSaeTrainer {
     }
 
     private static void evaluate(Sae sae, float[] x, int n, SaeMetrics into) {
-        SparseCodes codes = new JavaEncoder().encode(sae, x, n, sae.defaultK());
+        SparseCodes codes = Encoders.defaultEncoder().encode(sae, x, n, sae.defaultK());
         float[] xHat = JavaEncoder.decode(sae, codes);
         into.add(x, xHat, codes);
     }

@@ -131,6 +131,31 @@ final class TrainableTopKSae {
         System.arraycopy(wDec, 0, wEnc, 0, wDec.length);
     }
 
+    /**
+     * Warm start from an existing SAE (resume or fine-tune): copies its weights; the folded bias
+     * is unfolded back to {@code b_enc = b_enc' + W_enc b_dec} because training encodes x - b_dec.
+     */
+    void loadFrom(Sae init) {
+        if (init.d() != d || init.numLatents() != nl || init.activation() != cfg.activation()) {
+            throw new IllegalArgumentException("initial SAE: expected d=" + d + ", F=" + nl + ", "
+                    + cfg.activation().id() + " but found d=" + init.d() + ", F=" + init.numLatents() + ", "
+                    + init.activation().id());
+        }
+        System.arraycopy(init.wEnc(), 0, wEnc, 0, wEnc.length);
+        System.arraycopy(init.wDec(), 0, wDec, 0, wDec.length);
+        System.arraycopy(init.bDec(), 0, bDec, 0, d);
+        for (int f = 0; f < nl; f++) {
+            double acc = init.bEnc()[f];
+            for (int i = 0; i < d; i++) {
+                acc += (double) wEnc[f * d + i] * bDec[i];
+            }
+            bEnc[f] = (float) acc;
+        }
+        if (cfg.normalizeDecoder()) {
+            normalizeDecoderRows();
+        }
+    }
+
     void startEpoch() {
         epochMetrics = new SaeMetrics(d, nl);
         epochSteps = 0;

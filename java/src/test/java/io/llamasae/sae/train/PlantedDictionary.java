@@ -10,11 +10,16 @@ import java.util.Random;
 record PlantedDictionary(int d, int numAtoms, float[] atoms, float[] x, int n) {
 
     static PlantedDictionary generate(int d, int numAtoms, int n, double noise, long seed) {
+        return generate(d, d, numAtoms, n, noise, seed);
+    }
+
+    /** Same, with the atoms confined to the first {@code span} coordinates (a low-dimensional subspace). */
+    static PlantedDictionary generate(int d, int span, int numAtoms, int n, double noise, long seed) {
         Random rng = new Random(seed);
         float[] atoms = new float[numAtoms * d];
         for (int a = 0; a < numAtoms; a++) {
             double norm = 0;
-            for (int i = 0; i < d; i++) {
+            for (int i = 0; i < span; i++) {
                 atoms[a * d + i] = (float) rng.nextGaussian();
                 norm += atoms[a * d + i] * atoms[a * d + i];
             }

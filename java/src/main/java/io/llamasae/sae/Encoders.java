@@ -1,0 +1,45 @@
+package io.llamasae.sae;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Chooses an {@link Encoder} by name: "java" (float, default), "reference" (double-precision
+ * oracle), and any implementation registered later (e.g. "native" once the JNI kernels are wired:
+ * {@code Encoders.register("native", NativeEncoder::new)}). System property
+ * {@code llama.sae.encoder} overrides the default, so a user can fall back to the reference when
+ * results look wrong.
+ */
+public final class Encoders {
+    /** System property naming the default encoder. */
+    public static final String PROPERTY = "llama.sae.encoder";
+
+    private static final Map<String, Supplier<Encoder>> REGISTRY = new ConcurrentHashMap<>(Map.of(
+            "java", JavaEncoder::new,
+            "reference", ReferenceEncoder::new));
+
+    private Encoders() {
+    }
+
+    /** Makes {@code name} available to {@link #byName} (replacing an earlier registration). */
+    public static void register(String name, Supplier<Encoder> factory) {
+        REGISTRY.put(name.toLowerCase(Locale.ROOT), factory);
+    }
+
+    /** A new encoder called {@code name}; IllegalArgumentException listing the known names otherwise. */
+    public static Encoder byName(String name) {
+        Supplier<Encoder> s = REGISTRY.get(name.toLowerCase(Locale.ROOT));
+        if (s == null) {
+            throw new IllegalArgumentException("encoder: expected one of " + new java.util.TreeSet<>(REGISTRY.keySet())
+                    + " but found '" + name + "'");
+        }
+        return s.get();
+    }
+
+    /** The encoder named by {@value #PROPERTY}, or "java". */
+    public static Encoder defaultEncoder() {
+        return byName(System.getProperty(PROPERTY, "java"));
+    }
+}
