@@ -192,10 +192,10 @@ int32_t llama_sae_sae_encode(const llama_sae_sae * sae, const float * x, int64_t
 int32_t llama_sae_sae_decode(const llama_sae_sae * sae, const int32_t * indices, const float * values,
                              int64_t n_rows, int32_t k, float * out);
 
-// Attaches an SAE to a captured layer of the context: every run then encodes that layer's
-// captured rows inside the hook. The SAE must outlive the attachment; NULL detaches. k = 0 uses
-// the SAE's default. The layer must be in the current capture list (set_capture first).
-// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (width mismatch, bad k) or ERR_OUT_OF_RANGE.
+// Attaches an SAE to a block of the context: runs then encode the block's captured rows inside
+// the hook, and interventions at the block use it. The SAE must outlive the attachment; NULL
+// detaches (ERR_STATE while the block has interventions). k = 0 uses the SAE's default.
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (width mismatch, bad k), ERR_OUT_OF_RANGE or ERR_STATE.
 int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const llama_sae_sae * sae, int32_t k);
 
 // Codes of the last run for the layer at layer_slot: indices/values [n_rows, k] in the row
@@ -203,6 +203,61 @@ int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const 
 int32_t         llama_sae_codes_k(const llama_sae_context * ctx, int32_t layer_slot);
 const int32_t * llama_sae_codes_indices(const llama_sae_context * ctx, int32_t layer_slot);
 const float *   llama_sae_codes_values(const llama_sae_context * ctx, int32_t layer_slot);
+
+// ---- interventions ------------------------------------------------------------------------------
+// Edits of a row's SAE code z at a block (the SAE attached there defines the latents):
+#define LLAMA_SAE_EDIT_SCALE 0  // z_f := value * z_f (ablate: value 0)
+#define LLAMA_SAE_EDIT_CLAMP 1  // z_f := value, also when f is inactive
+#define LLAMA_SAE_EDIT_SWAP  2  // z_f := z_partner, z_partner := z_f (both read before editing)
+#define LLAMA_SAE_EDIT_STEER 3  // h += value * W_dec[f] (independent of z)
+// How the edited code goes back into the residual stream:
+#define LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING 0  // h' = h + W_dec^T (z' - z): keeps the SAE's error (default)
+#define LLAMA_SAE_EDIT_MODE_RECONSTRUCTION   1  // h' = b_dec + W_dec^T z' (the reference study's behaviour)
+
+struct llama_sae_edit {
+    int32_t layer;    // block index; an SAE must be attached there
+    int32_t latent;   // 0..F-1
+    int32_t op;       // LLAMA_SAE_EDIT_*
+    float   value;    // scale factor, clamp value or steering coefficient (finite)
+    int32_t partner;  // swap partner latent (SWAP only)
+};
+
+// Replaces the context's interventions (n_edits = 0 clears them). They apply in every following
+// run and generate call at the given prompt positions (>= 0 absolute, < 0 from the end), at every
+// prompt position if all_positions, and at every generated token if generated. Rows whose code
+// does not change are left bit-identical (swapping a latent with itself, ablating an inactive
+// latent, scaling by 1). Everything is validated before anything changes.
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT, ERR_OUT_OF_RANGE (layer, latent, partner) or
+// ERR_STATE (no SAE at the layer, no hook).
+int32_t llama_sae_context_set_edits(llama_sae_context * ctx, const struct llama_sae_edit * edits, int32_t n_edits,
+                                    int32_t mode, const int32_t * positions, int32_t n_positions,
+                                    bool all_positions, bool generated);
+
+// Whether captured rows show the residual before (false, default) or after (true) the block's
+// interventions. Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT.
+int32_t llama_sae_context_set_capture_after_edits(llama_sae_context * ctx, bool after);
+
+// ---- generation ---------------------------------------------------------------------------------
+struct llama_sae_generate_params {
+    int32_t  max_tokens;   // new tokens per prompt at most (>= 1)
+    float    temperature;  // 0 = greedy; > 0 = sampling at this temperature
+    uint32_t seed;         // sampler seed (sampling only)
+};
+
+struct llama_sae_generate_params llama_sae_generate_default_params(void);
+
+// Generates continuations of n_prompts prompts together (one sequence each, one batched decode per
+// step) until each produces an end-of-generation token or max_tokens. The prompts' prefill is one
+// decode call, so all prompts must fit: n_prompts <= n_seq_max and the sum of prompt lengths plus
+// n_prompts * max_tokens <= n_ctx (ERR_CONTEXT_OVERFLOW otherwise). Captures (prompt positions
+// only) and interventions apply as in llama_sae_context_run. After it, last_logits holds the
+// logits at each prompt's last token (the first generated step) and llama_sae_generated_tokens
+// the new tokens (the end-of-generation token is not included).
+int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * tokens, const int32_t * offsets,
+                                   int32_t n_prompts, struct llama_sae_generate_params params);
+
+// New tokens of prompt i of the last generate call, and their count; NULL / 0 otherwise.
+const int32_t * llama_sae_generated_tokens(const llama_sae_context * ctx, int32_t prompt, int32_t * n_tokens);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,9 @@
-// The eval callback llama.cpp calls for every graph node: capture of residual-stream rows
-// ("l_out-<il>") at the requested layers and positions.
+// The eval callback llama.cpp calls for every graph node. At the residual stream of a hooked block
+// ("l_out-<il>") it captures the requested rows (and encodes them when an SAE is attached), then
+// applies the interventions to the rows being edited, in place, before any consumer reads them.
 #include "engine_internal.h"
 
+#include "kernel_status.h"
 #include "topk_encode.h"
 
 #include "ggml-backend.h"
@@ -24,61 +26,103 @@ int32_t residual_layer(const char * name) {
     return (int32_t) il;
 }
 
+bool abort_with(HookState * hs, const std::string & msg) {
+    hs->error = msg;
+    return false;
+}
+
+// Copies the captured rows of this call and encodes them if an SAE is attached.
+bool capture(HookState * hs, const ggml_tensor * t, const LayerHook & lh, const std::vector<int32_t> & src_index, bool host) {
+    const DecodePlan & plan = *hs->plan;
+    std::vector<float> & dst = (*hs->rows)[lh.capture_slot];
+    const size_t row_bytes = (size_t) hs->n_embd * sizeof(float);
+    for (size_t i = 0; i < plan.row_index.size(); ++i) {
+        float * out = dst.data() + plan.row_index[i] * hs->n_embd;
+        const size_t offset = (size_t) src_index[i] * t->nb[1];
+        if (host) {
+            std::memcpy(out, (const char *) t->data + offset, row_bytes);
+        } else {
+            ggml_backend_tensor_get(t, out, offset, row_bytes);  // device memory: only these rows
+        }
+    }
+    if (!lh.sae || plan.row_index.empty()) return true;
+    SlotCodes & sc = (*hs->codes)[lh.capture_slot];
+    const int64_t first = plan.row_index.front();  // a call's rows are contiguous in the global order
+    const int32_t st = encode(lh.sae->view(), (Activation) lh.sae->params.activation, dst.data() + first * hs->n_embd,
+                              (int64_t) plan.row_index.size(), sc.k, sc.indices.data() + first * sc.k,
+                              sc.values.data() + first * sc.k, hs->pool);
+    if (st != kOk) return abort_with(hs, std::string("hook: SAE encode at ") + t->name + " failed: " + status_message(st));
+    return true;
+}
+
+// Applies the block's edits to the rows being edited, in place: encode, edit, write the delta.
+bool intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, const std::vector<int32_t> & src_index, bool host) {
+    if (!host) return abort_with(hs, std::string("hook: interventions at ") + t->name + " need host memory (CPU backend)");
+    const int64_t n = (int64_t) src_index.size();
+    const int32_t d = hs->n_embd;
+    const SaeView view = lh.sae->view();
+    if (!lh.edits.empty()) {
+        hs->scratch_x.resize((size_t) n * d);
+        hs->scratch_idx.resize((size_t) n * lh.k);
+        hs->scratch_val.resize((size_t) n * lh.k);
+        for (int64_t i = 0; i < n; ++i) {
+            std::memcpy(hs->scratch_x.data() + i * d, (const char *) t->data + (size_t) src_index[i] * t->nb[1], d * sizeof(float));
+        }
+        int32_t st = encode(view, (Activation) lh.sae->params.activation, hs->scratch_x.data(), n, lh.k, hs->scratch_idx.data(),
+                            hs->scratch_val.data(), hs->pool);
+        if (st != kOk) return abort_with(hs, std::string("hook: SAE encode for edits at ") + t->name + ": " + status_message(st));
+        for (int64_t i = 0; i < n; ++i) {
+            float * h = (float *) ((char *) t->data + (size_t) src_index[i] * t->nb[1]);
+            st = apply_edits(view, hs->scratch_idx.data() + i * lh.k, hs->scratch_val.data() + i * lh.k, lh.k, lh.edits.data(),
+                             (int32_t) lh.edits.size(), (EditMode) hs->edit_mode, h);
+            if (st < 0) return abort_with(hs, std::string("hook: edits at ") + t->name + ": " + status_message(st));
+        }
+    }
+    for (const auto & [latent, alpha] : lh.steers) {
+        for (int64_t i = 0; i < n; ++i) {
+            float * h = (float *) ((char *) t->data + (size_t) src_index[i] * t->nb[1]);
+            const int32_t st = steer(view, latent, alpha, h);
+            if (st < 0) return abort_with(hs, std::string("hook: steering at ") + t->name + ": " + status_message(st));
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data) {
     auto * hs = static_cast<HookState *>(user_data);
     const int32_t il = residual_layer(t->name);
-    const bool wanted = il >= 0 && il < hs->n_layer && hs->slot_of_layer[il] >= 0 && hs->plan != nullptr;
-    if (ask) return wanted;  // answered by name only: every "yes" splits the graph and syncs
-    if (!wanted) return true;
+    if (il < 0 || il >= (int32_t) hs->layers.size() || hs->plan == nullptr) return ask ? false : true;
+    const LayerHook & lh = hs->layers[il];
+    const DecodePlan & plan = *hs->plan;
+    const bool capturing = lh.capture_slot >= 0 && !plan.row_index.empty();
+    const bool editing = lh.edited() && !plan.edit_batch_index.empty();
+    if (ask) return capturing || editing;  // answered by name only: every "yes" splits the graph and syncs
+    if (!capturing && !editing) return true;
     hs->calls++;
 
-    const DecodePlan & plan = *hs->plan;
-    const int32_t slot = hs->slot_of_layer[il];
-    const int64_t n_rows_here = t->ne[1];
     // The last block's output holds only the rows of output tokens; every other block holds all.
-    const std::vector<int32_t> * src_index = nullptr;
+    const int64_t n_rows_here = t->ne[1];
+    bool by_output = false;
     if (n_rows_here == hs->n_batch_tokens) {
-        src_index = &plan.batch_index;
+        by_output = false;
     } else if (n_rows_here == hs->n_batch_outputs) {
-        src_index = &plan.output_index;
+        by_output = true;
     } else {
-        hs->error = std::string("hook: ") + t->name + " has " + std::to_string(n_rows_here) + " rows, expected " +
-                    std::to_string(hs->n_batch_tokens) + " (tokens) or " + std::to_string(hs->n_batch_outputs) + " (outputs)";
-        return false;
+        return abort_with(hs, std::string("hook: ") + t->name + " has " + std::to_string(n_rows_here) + " rows, expected " +
+                              std::to_string(hs->n_batch_tokens) + " (tokens) or " + std::to_string(hs->n_batch_outputs) + " (outputs)");
     }
     if (t->type != GGML_TYPE_F32 || t->ne[0] != hs->n_embd || !ggml_is_contiguous(t)) {
-        hs->error = std::string("hook: ") + t->name + " is not a contiguous F32 [n_embd, n_tokens] tensor";
-        return false;
+        return abort_with(hs, std::string("hook: ") + t->name + " is not a contiguous F32 [n_embd, n_tokens] tensor");
     }
-
-    std::vector<float> & dst = (*hs->rows)[slot];
-    const size_t row_bytes = (size_t) hs->n_embd * sizeof(float);
     const bool host = t->buffer == nullptr || ggml_backend_buffer_is_host(t->buffer);
-    for (size_t i = 0; i < plan.row_index.size(); ++i) {
-        const int32_t src = (*src_index)[i];
-        float * out = dst.data() + plan.row_index[i] * hs->n_embd;
-        if (host) {
-            std::memcpy(out, (const char *) t->data + (size_t) src * t->nb[1], row_bytes);
-        } else {
-            // Device memory without the CUDA kernels: copy just the requested rows.
-            ggml_backend_tensor_get(t, out, (size_t) src * t->nb[1], row_bytes);
-        }
-    }
-
-    // SAE codes of this call's rows (they are contiguous in the global row order).
-    AttachedSae & att = (*hs->saes)[slot];
-    if (att.sae && !plan.row_index.empty()) {
-        const int64_t first = plan.row_index.front();
-        const int64_t n = (int64_t) plan.row_index.size();
-        const int32_t st = encode(att.sae->view(), (Activation) att.sae->params.activation, dst.data() + first * hs->n_embd, n,
-                                  att.k, att.indices.data() + first * att.k, att.values.data() + first * att.k, hs->pool);
-        if (st != kOk) {
-            hs->error = std::string("hook: SAE encode at ") + t->name + " failed: " + status_message(st);
-            return false;
-        }
-    }
+    // By default capture first: captured rows are the clean residual of this block.
+    const auto & capture_rows = by_output ? plan.output_index : plan.batch_index;
+    const auto & edit_rows = by_output ? plan.edit_output_index : plan.edit_batch_index;
+    if (capturing && !hs->capture_after_edits && !capture(hs, t, lh, capture_rows, host)) return false;
+    if (editing && !intervene(hs, t, lh, edit_rows, host)) return false;
+    if (capturing && hs->capture_after_edits && !capture(hs, t, lh, capture_rows, host)) return false;
     return true;
 }
 

@@ -12,12 +12,15 @@ namespace {
 
 std::string prompt_label(int32_t i) { return "prompt " + std::to_string(i); }
 
-// Validates the prompts and resolves the capture positions of each; returns the positions per prompt.
-std::vector<std::vector<int32_t>> resolve_positions(const llama_sae_context & c, const int32_t * tokens,
-                                                    const int32_t * offsets, int32_t n_prompts) {
+}  // namespace
+
+namespace llama_sae {
+
+std::vector<std::vector<int32_t>> resolve_capture_positions(const llama_sae_context & c, const int32_t * tokens,
+                                                            const int32_t * offsets, int32_t n_prompts) {
     std::vector<std::vector<int32_t>> out(n_prompts);
     if (offsets[0] != 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "run: offsets[0] must be 0, found " + std::to_string(offsets[0]));
-    const bool capturing = !c.hook.layers.empty();
+    const bool capturing = !c.capture_layers.empty();
     for (int32_t p = 0; p < n_prompts; ++p) {
         const int32_t len = offsets[p + 1] - offsets[p];
         if (len <= 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "run: " + prompt_label(p) + " is empty (expected at least one token)");
@@ -49,6 +52,108 @@ std::vector<std::vector<int32_t>> resolve_positions(const llama_sae_context & c,
     return out;
 }
 
+std::vector<int32_t> resolve_edit_positions(const llama_sae_context & c, int32_t prompt, int32_t len) {
+    std::vector<int32_t> out;
+    if (c.edit_all_positions) {
+        for (int32_t i = 0; i < len; ++i) out.push_back(i);
+        return out;
+    }
+    for (int32_t q : c.edit_positions) {
+        const int32_t pos = q >= 0 ? q : len + q;
+        if (pos < 0 || pos >= len) {
+            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: intervention position " + std::to_string(q) + " is outside " +
+                 prompt_label(prompt) + " of " + std::to_string(len) + " tokens");
+        }
+        out.push_back(pos);
+    }
+    return out;
+}
+
+bool any_edits(const llama_sae_context & c) {
+    for (const auto & l : c.hook.layers) if (l.edited()) return true;
+    return false;
+}
+
+int32_t fill_prompt_batch(llama_sae_context & c, llama_batch & batch, DecodePlan & plan, const int32_t * tokens,
+                          const int32_t * offsets, const std::vector<std::vector<int32_t>> & capture_pos, int64_t & row_base) {
+    const bool capture_last_layer = c.hook.layers[c.model->n_layer - 1].capture_slot >= 0;
+    const bool edit_last_layer = c.hook.layers[c.model->n_layer - 1].edited();
+    const bool editing = any_edits(c);
+    batch.n_tokens = 0;
+    std::vector<int32_t> edit_rows;
+    for (int32_t s = 0; s < plan.n_prompts; ++s) {
+        const int32_t pi = plan.first_prompt + s;
+        const int32_t len = offsets[pi + 1] - offsets[pi];
+        const auto & want = capture_pos[pi];
+        for (size_t r = 0; r < want.size(); ++r) {
+            plan.batch_index.push_back(batch.n_tokens + want[r]);
+            plan.row_index.push_back(row_base + (int64_t) r);
+            c.row_prompt[row_base + r] = pi;
+            c.row_pos[row_base + r] = want[r];
+        }
+        row_base += (int64_t) want.size();
+        std::vector<char> is_captured(len, 0), is_edited(len, 0);
+        for (int32_t q : want) is_captured[q] = 1;
+        if (editing) {
+            for (int32_t q : resolve_edit_positions(c, pi, len)) {
+                if (!is_edited[q]) edit_rows.push_back(batch.n_tokens + q);
+                is_edited[q] = 1;
+            }
+        }
+        for (int32_t i = 0; i < len; ++i) {
+            const int32_t j = batch.n_tokens++;
+            batch.token[j] = tokens[offsets[pi] + i];
+            batch.pos[j] = i;
+            batch.n_seq_id[j] = 1;
+            batch.seq_id[j][0] = s;
+            batch.logits[j] = i == len - 1 || (capture_last_layer && is_captured[i]) || (edit_last_layer && is_edited[i]);
+        }
+    }
+    std::sort(edit_rows.begin(), edit_rows.end());
+    // Output index = number of output tokens before a row in the batch.
+    std::vector<int32_t> out_rank(batch.n_tokens, -1);
+    int32_t n_outputs = 0;
+    for (int32_t j = 0; j < batch.n_tokens; ++j) if (batch.logits[j]) out_rank[j] = n_outputs++;
+    for (int32_t bi : plan.batch_index) plan.output_index.push_back(out_rank[bi]);
+    plan.edit_batch_index = edit_rows;
+    for (int32_t bi : edit_rows) if (out_rank[bi] >= 0) plan.edit_output_index.push_back(out_rank[bi]);
+    return n_outputs;
+}
+
+void decode_with_plan(llama_sae_context & c, llama_batch & batch, const DecodePlan & plan, int32_t n_outputs) {
+    c.hook.plan = &plan;
+    c.hook.n_batch_tokens = batch.n_tokens;
+    c.hook.n_batch_outputs = n_outputs;
+    c.hook.error.clear();
+    const int32_t rc = llama_decode(c.lctx, batch);
+    c.hook.plan = nullptr;
+    if (!c.hook.error.empty()) fail(LLAMA_SAE_ERR_DECODE, c.hook.error);
+    if (rc != 0) fail(LLAMA_SAE_ERR_DECODE, "llama_decode returned " + std::to_string(rc));
+}
+
+void allocate_results(llama_sae_context & c, int64_t n_rows, int32_t n_prompts) {
+    const int32_t n_embd = c.model->n_embd;
+    c.row_prompt.resize(n_rows);
+    c.row_pos.resize(n_rows);
+    c.rows.assign(c.capture_layers.size(), {});
+    c.codes.assign(c.capture_layers.size(), {});
+    for (size_t slot = 0; slot < c.capture_layers.size(); ++slot) {
+        c.rows[slot].resize((size_t) n_rows * n_embd);
+        const LayerHook & lh = c.hook.layers[c.capture_layers[slot]];
+        if (lh.sae) {
+            c.codes[slot].k = lh.k;
+            c.codes[slot].indices.assign((size_t) n_rows * lh.k, -1);
+            c.codes[slot].values.assign((size_t) n_rows * lh.k, 0.0f);
+        }
+    }
+    c.last_logits.resize((size_t) n_prompts * c.model->n_vocab);
+    c.generated.assign(n_prompts, {});
+    c.n_prompts = n_prompts;
+}
+
+}  // namespace llama_sae
+
+namespace {
 }  // namespace
 
 extern "C" {
@@ -82,11 +187,10 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         c->model = model;
         c->params = params;
         c->n_ctx = n_ctx;
-        c->hook.n_layer = model->n_layer;
+        c->hook.layers.assign(model->n_layer, LayerHook{});
         c->hook.n_embd = model->n_embd;
-        c->hook.slot_of_layer.assign(model->n_layer, -1);
         c->hook.rows = &c->rows;
-        c->hook.saes = &c->saes;
+        c->hook.codes = &c->codes;
         c->pool = std::make_unique<ThreadPool>(threads);
         c->hook.pool = c->pool.get();
 
@@ -144,18 +248,8 @@ int32_t llama_sae_context_set_capture(llama_sae_context * ctx, const int32_t * l
             if (slot[il] >= 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture: layer " + std::to_string(il) + " listed twice");
             slot[il] = i;
         }
-        // SAEs stay attached to their layer while it is still captured.
-        std::vector<AttachedSae> saes(n_layers);
-        for (size_t old = 0; old < ctx->saes.size(); ++old) {
-            const int32_t now = slot[ctx->hook.layers[old]];
-            if (now >= 0) {
-                saes[now].sae = ctx->saes[old].sae;
-                saes[now].k = ctx->saes[old].k;
-            }
-        }
-        ctx->saes = std::move(saes);
-        ctx->hook.layers.assign(layers, layers + n_layers);
-        ctx->hook.slot_of_layer = slot;
+        for (int32_t il = 0; il < ctx->model->n_layer; ++il) ctx->hook.layers[il].capture_slot = slot[il];
+        ctx->capture_layers.assign(layers, layers + n_layers);
         ctx->positions.assign(positions, positions + n_positions);
         ctx->all_positions = all_positions;
         ctx->have_results = false;
@@ -169,84 +263,33 @@ int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens, c
         }
         ctx->have_results = false;
         llama_sae_context & c = *ctx;
-        const auto pos_of = resolve_positions(c, tokens, offsets, n_prompts);
-        const int32_t n_embd = c.model->n_embd;
-        const int32_t n_vocab = c.model->n_vocab;
-        const bool capture_last_layer =
-            !c.hook.layers.empty() && c.hook.slot_of_layer[c.model->n_layer - 1] >= 0;
-
-        // Results layout: rows prompt by prompt, positions in spec order.
+        const auto capture_pos = resolve_capture_positions(c, tokens, offsets, n_prompts);
+        for (int32_t p = 0; p < n_prompts; ++p) resolve_edit_positions(c, p, offsets[p + 1] - offsets[p]);  // validate first
         int64_t n_rows = 0;
-        for (const auto & v : pos_of) n_rows += (int64_t) v.size();
-        c.row_prompt.resize(n_rows);
-        c.row_pos.resize(n_rows);
-        c.rows.assign(c.hook.layers.size(), {});
-        for (auto & r : c.rows) r.resize((size_t) n_rows * n_embd);
-        for (auto & a : c.saes) {
-            a.indices.assign(a.sae ? (size_t) n_rows * a.k : 0, -1);
-            a.values.assign(a.sae ? (size_t) n_rows * a.k : 0, 0.0f);
-        }
-        c.last_logits.resize((size_t) n_prompts * n_vocab);
-        c.n_prompts = n_prompts;
+        for (const auto & v : capture_pos) n_rows += (int64_t) v.size();
+        allocate_results(c, n_rows, n_prompts);
+        const int32_t n_vocab = c.model->n_vocab;
 
         llama_batch batch = llama_batch_init(c.n_ctx, 0, 1);
         struct BatchGuard { llama_batch & b; ~BatchGuard() { llama_batch_free(b); } } guard{batch};
         llama_memory_t mem = llama_get_memory(c.lctx);
+        const int32_t pack = std::min(c.n_ctx, c.params.n_pack > 0 ? c.params.n_pack : 512);
 
         int64_t row_base = 0;
         int32_t p = 0;
         while (p < n_prompts) {
-            // Pack as many whole prompts as fit into one decode call.
+            // Pack whole prompts into one decode call.
             DecodePlan plan;
             plan.first_prompt = p;
-            const int32_t pack = std::min(c.n_ctx, c.params.n_pack > 0 ? c.params.n_pack : 512);
             while (p < n_prompts && plan.n_prompts < c.params.n_seq_max &&
                    (plan.n_prompts == 0 || plan.n_tokens + (offsets[p + 1] - offsets[p]) <= pack)) {
                 plan.n_tokens += offsets[p + 1] - offsets[p];
                 plan.n_prompts++;
                 p++;
             }
-            batch.n_tokens = 0;
-            int32_t n_outputs = 0;
-            for (int32_t s = 0; s < plan.n_prompts; ++s) {
-                const int32_t pi = plan.first_prompt + s;
-                const int32_t len = offsets[pi + 1] - offsets[pi];
-                const auto & want = pos_of[pi];
-                // Rows of this prompt in spec order; find their batch indices.
-                for (size_t r = 0; r < want.size(); ++r) {
-                    plan.batch_index.push_back(batch.n_tokens + want[r]);
-                    plan.row_index.push_back(row_base + (int64_t) r);
-                    c.row_prompt[row_base + r] = pi;
-                    c.row_pos[row_base + r] = want[r];
-                }
-                row_base += (int64_t) want.size();
-                std::vector<char> is_captured(len, 0);
-                for (int32_t q : want) is_captured[q] = 1;
-                for (int32_t i = 0; i < len; ++i) {
-                    const int32_t j = batch.n_tokens++;
-                    batch.token[j] = tokens[offsets[pi] + i];
-                    batch.pos[j] = i;
-                    batch.n_seq_id[j] = 1;
-                    batch.seq_id[j][0] = s;
-                    const bool out = i == len - 1 || (capture_last_layer && is_captured[i]);
-                    batch.logits[j] = out;
-                    n_outputs += out;
-                }
-            }
-            // Output index of each captured row = number of output tokens before it in the batch.
-            std::vector<int32_t> out_rank(batch.n_tokens, -1);
-            for (int32_t j = 0, o = 0; j < batch.n_tokens; ++j) if (batch.logits[j]) out_rank[j] = o++;
-            for (int32_t bi : plan.batch_index) plan.output_index.push_back(out_rank[bi]);
-
+            const int32_t n_outputs = fill_prompt_batch(c, batch, plan, tokens, offsets, capture_pos, row_base);
             llama_memory_clear(mem, true);
-            c.hook.plan = &plan;
-            c.hook.n_batch_tokens = batch.n_tokens;
-            c.hook.n_batch_outputs = n_outputs;
-            c.hook.error.clear();
-            const int32_t rc = llama_decode(c.lctx, batch);
-            c.hook.plan = nullptr;
-            if (!c.hook.error.empty()) fail(LLAMA_SAE_ERR_DECODE, c.hook.error);
-            if (rc != 0) fail(LLAMA_SAE_ERR_DECODE, "run: llama_decode returned " + std::to_string(rc));
+            decode_with_plan(c, batch, plan, n_outputs);
 
             // Logits of each prompt's last token (llama_get_logits_ith takes the batch index).
             int32_t first_token = 0;

@@ -98,13 +98,17 @@ int32_t llama_sae_sae_decode(const llama_sae_sae * sae, const int32_t * indices,
 int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const llama_sae_sae * sae, int32_t k) {
     return guarded([&] {
         if (!ctx) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_sae: ctx is null");
-        if (layer < 0 || layer >= ctx->model->n_layer || ctx->hook.slot_of_layer[layer] < 0) {
-            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "set_sae: layer " + std::to_string(layer) +
-                 " is not in the capture list (call set_capture with it first)");
+        if (layer < 0 || layer >= ctx->model->n_layer) {
+            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "set_sae: layer " + std::to_string(layer) + " out of range: the model has " +
+                 std::to_string(ctx->model->n_layer) + " blocks");
         }
-        AttachedSae & a = ctx->saes[ctx->hook.slot_of_layer[layer]];
+        if (!ctx->params.hook) fail(LLAMA_SAE_ERR_STATE, "set_sae: context was created without the hook");
+        LayerHook & lh = ctx->hook.layers[layer];
+        ctx->have_results = false;
         if (!sae) {
-            a = AttachedSae{};
+            if (lh.edited()) fail(LLAMA_SAE_ERR_STATE, "set_sae: layer " + std::to_string(layer) + " has interventions; clear them first");
+            lh.sae = nullptr;
+            lh.k = 0;
             return;
         }
         if (sae->params.n_embd != ctx->model->n_embd) {
@@ -116,30 +120,85 @@ int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const 
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_sae: k = " + std::to_string(kk) + " outside 1.." +
                  std::to_string(sae->params.n_latents));
         }
-        a.sae = sae;
-        a.k = kk;
+        if (lh.edited() && sae != lh.sae) fail(LLAMA_SAE_ERR_STATE, "set_sae: layer " + std::to_string(layer) + " has interventions; clear them first");
+        lh.sae = sae;
+        lh.k = kk;
+    });
+}
+
+int32_t llama_sae_context_set_edits(llama_sae_context * ctx, const struct llama_sae_edit * edits, int32_t n_edits, int32_t mode,
+                                    const int32_t * positions, int32_t n_positions, bool all_positions, bool generated) {
+    return guarded([&] {
+        if (!ctx || n_edits < 0 || n_positions < 0 || (n_edits > 0 && !edits) || (n_positions > 0 && !positions)) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_edits: null pointer or negative count");
+        }
+        if (mode != LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING && mode != LLAMA_SAE_EDIT_MODE_RECONSTRUCTION) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_edits: unknown mode " + std::to_string(mode));
+        }
+        if (n_edits > 0 && !ctx->params.hook) fail(LLAMA_SAE_ERR_STATE, "set_edits: context was created without the hook");
+        if (n_edits > 0 && !all_positions && !generated && n_positions == 0) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_edits: no positions (list positions, all_positions or generated)");
+        }
+        // Validate everything before changing anything.
+        std::vector<LayerHook> next = ctx->hook.layers;
+        for (auto & l : next) {
+            l.edits.clear();
+            l.steers.clear();
+        }
+        for (int32_t i = 0; i < n_edits; ++i) {
+            const llama_sae_edit & e = edits[i];
+            const std::string which = "set_edits: edit " + std::to_string(i) + " (layer " + std::to_string(e.layer) + ", latent " +
+                                      std::to_string(e.latent) + ")";
+            if (e.layer < 0 || e.layer >= ctx->model->n_layer) fail(LLAMA_SAE_ERR_OUT_OF_RANGE, which + ": layer out of range");
+            LayerHook & lh = next[e.layer];
+            if (!lh.sae) fail(LLAMA_SAE_ERR_STATE, which + ": no SAE is attached to that layer");
+            const int32_t F = lh.sae->params.n_latents;
+            if (e.latent < 0 || e.latent >= F) {
+                fail(LLAMA_SAE_ERR_OUT_OF_RANGE, which + ": latent outside 0.." + std::to_string(F - 1));
+            }
+            if (!std::isfinite(e.value)) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, which + ": value is not finite");
+            switch (e.op) {
+                case LLAMA_SAE_EDIT_SCALE: lh.edits.push_back({e.latent, kEditScale, e.value, -1}); break;
+                case LLAMA_SAE_EDIT_CLAMP: lh.edits.push_back({e.latent, kEditClamp, e.value, -1}); break;
+                case LLAMA_SAE_EDIT_SWAP:
+                    if (e.partner < 0 || e.partner >= F) {
+                        fail(LLAMA_SAE_ERR_OUT_OF_RANGE, which + ": swap partner " + std::to_string(e.partner) + " outside 0.." +
+                             std::to_string(F - 1));
+                    }
+                    lh.edits.push_back({e.latent, kEditSwap, 0.0f, e.partner});
+                    break;
+                case LLAMA_SAE_EDIT_STEER: lh.steers.emplace_back(e.latent, e.value); break;
+                default: fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, which + ": unknown op " + std::to_string(e.op));
+            }
+        }
+        ctx->hook.layers = std::move(next);
+        ctx->hook.edit_mode = mode;
+        ctx->edit_positions.assign(positions, positions + n_positions);
+        ctx->edit_all_positions = all_positions;
+        ctx->edit_generated = generated;
         ctx->have_results = false;
     });
 }
 
-static const AttachedSae * codes_of(const llama_sae_context * ctx, int32_t slot) {
-    if (!ctx || !ctx->have_results || slot < 0 || slot >= (int32_t) ctx->saes.size() || !ctx->saes[slot].sae) return nullptr;
-    return &ctx->saes[slot];
+int32_t llama_sae_context_set_capture_after_edits(llama_sae_context * ctx, bool after) {
+    return guarded([&] {
+        if (!ctx) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture_after_edits: ctx is null");
+        ctx->hook.capture_after_edits = after;
+        ctx->have_results = false;
+    });
 }
 
 int32_t llama_sae_codes_k(const llama_sae_context * ctx, int32_t slot) {
-    const AttachedSae * a = codes_of(ctx, slot);
-    return a ? a->k : 0;
+    if (!ctx || !ctx->have_results || slot < 0 || slot >= (int32_t) ctx->codes.size()) return 0;
+    return ctx->codes[slot].k;
 }
 
 const int32_t * llama_sae_codes_indices(const llama_sae_context * ctx, int32_t slot) {
-    const AttachedSae * a = codes_of(ctx, slot);
-    return a ? a->indices.data() : nullptr;
+    return llama_sae_codes_k(ctx, slot) > 0 ? ctx->codes[slot].indices.data() : nullptr;
 }
 
 const float * llama_sae_codes_values(const llama_sae_context * ctx, int32_t slot) {
-    const AttachedSae * a = codes_of(ctx, slot);
-    return a ? a->values.data() : nullptr;
+    return llama_sae_codes_k(ctx, slot) > 0 ? ctx->codes[slot].values.data() : nullptr;
 }
 
 }  // extern "C"

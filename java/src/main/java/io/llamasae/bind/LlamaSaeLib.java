@@ -85,6 +85,47 @@ public final class LlamaSaeLib {
         public native llama_sae_sae_params activation(int value);
     }
 
+    public static final int LLAMA_SAE_EDIT_SCALE = 0;
+    public static final int LLAMA_SAE_EDIT_CLAMP = 1;
+    public static final int LLAMA_SAE_EDIT_SWAP = 2;
+    public static final int LLAMA_SAE_EDIT_STEER = 3;
+    public static final int LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING = 0;
+    public static final int LLAMA_SAE_EDIT_MODE_RECONSTRUCTION = 1;
+
+    /** An array of {@code struct llama_sae_edit}; select elements with {@link #position(long)}. */
+    public static final class llama_sae_edit extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_edit(long size) { super((Pointer) null); allocateArray(size); }
+        public llama_sae_edit(Pointer p) { super(p); }
+        private native void allocateArray(long size);
+        @Override public llama_sae_edit position(long position) { return (llama_sae_edit) super.position(position); }
+
+        public native int layer();
+        public native llama_sae_edit layer(int value);
+        public native int latent();
+        public native llama_sae_edit latent(int value);
+        public native int op();
+        public native llama_sae_edit op(int value);
+        public native float value();
+        public native llama_sae_edit value(float value);
+        public native int partner();
+        public native llama_sae_edit partner(int value);
+    }
+
+    public static final class llama_sae_generate_params extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_generate_params() { super((Pointer) null); allocate(); }
+        public llama_sae_generate_params(Pointer p) { super(p); }
+        private native void allocate();
+
+        public native int max_tokens();
+        public native llama_sae_generate_params max_tokens(int value);
+        public native float temperature();
+        public native llama_sae_generate_params temperature(float value);
+        @Cast("uint32_t") public native int seed();
+        public native llama_sae_generate_params seed(int value);
+    }
+
     public static final class llama_sae_model_params extends Pointer {
         static { Loader.load(); }
         public llama_sae_model_params() { super((Pointer) null); allocate(); }
@@ -182,4 +223,13 @@ public final class LlamaSaeLib {
     public static native int llama_sae_codes_k(@Const llama_sae_context ctx, int layerSlot);
     public static native @Const IntPointer llama_sae_codes_indices(@Const llama_sae_context ctx, int layerSlot);
     public static native @Const FloatPointer llama_sae_codes_values(@Const llama_sae_context ctx, int layerSlot);
+
+    public static native int llama_sae_context_set_edits(llama_sae_context ctx, @Const llama_sae_edit edits, int nEdits, int mode,
+                                                         @Const IntPointer positions, int nPositions,
+                                                         @Cast("bool") boolean allPositions, @Cast("bool") boolean generated);
+    public static native @ByVal llama_sae_generate_params llama_sae_generate_default_params();
+    public static native int llama_sae_context_generate(llama_sae_context ctx, @Const IntPointer tokens, @Const IntPointer offsets,
+                                                        int nPrompts, @ByVal llama_sae_generate_params params);
+    public static native @Const IntPointer llama_sae_generated_tokens(@Const llama_sae_context ctx, int prompt, IntPointer nTokens);
+    public static native int llama_sae_context_set_capture_after_edits(llama_sae_context ctx, @Cast("bool") boolean after);
 }

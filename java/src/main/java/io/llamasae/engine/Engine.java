@@ -65,14 +65,85 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Attaches an SAE to a captured block: every run then encodes that block's captured rows inside
-     * the hook ({@link RunResult#codes}). {@code k = 0} uses the SAE's default; {@code sae = null}
-     * detaches. The block must be in the current capture spec; the SAE must stay open while attached.
+     * Attaches an SAE to a block: runs then encode that block's captured rows inside the hook
+     * ({@link RunResult#codes}), and interventions at the block use it. {@code k = 0} uses the SAE's
+     * default; {@code sae = null} detaches. The SAE must stay open while attached.
      */
     public void attachSae(int block, NativeSae sae, int k) {
         if (sae != null) sae.sae().checkWidth(model.info().nEmbd());
         LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_sae(handle(), block,
                 sae == null ? new LlamaSaeLib.llama_sae_sae() : sae.handle(), k), "set_sae");
+    }
+
+    /**
+     * Sets the interventions of the following runs and generations (replacing earlier ones). Every
+     * edited block needs an attached SAE ({@link #attachSae}); latents, partners, layers and values
+     * are validated before anything changes.
+     */
+    public void setInterventions(InterventionSpec spec) {
+        List<Edit> edits = spec.edits();
+        int[] positions = spec.positions().stream().mapToInt(Integer::intValue).toArray();
+        try (LlamaSaeLib.llama_sae_edit arr = new LlamaSaeLib.llama_sae_edit(edits.size());
+             IntPointer pos = new IntPointer(Math.max(1, positions.length))) {
+            for (int i = 0; i < edits.size(); i++) {
+                Edit e = edits.get(i);
+                arr.position(i).layer(e.block()).latent(e.latent()).op(e.op().ordinal()).value(e.value()).partner(e.partner());
+            }
+            arr.position(0);
+            pos.put(positions);
+            int mode = spec.replaceWithReconstruction() ? LlamaSaeLib.LLAMA_SAE_EDIT_MODE_RECONSTRUCTION
+                    : LlamaSaeLib.LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING;
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_edits(handle(), arr, edits.size(), mode, pos, positions.length,
+                    spec.allPositions(), spec.generated()), "set_edits");
+        }
+    }
+
+    /** Whether captured rows show the residual before (default) or after the block's interventions. */
+    public void captureAfterEdits(boolean after) {
+        LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_capture_after_edits(handle(), after), "set_capture_after_edits");
+    }
+
+    /** Removes all interventions. */
+    public void clearInterventions() {
+        try (LlamaSaeLib.llama_sae_edit none = new LlamaSaeLib.llama_sae_edit(1); IntPointer pos = new IntPointer(1)) {
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_edits(handle(), none, 0, 0, pos, 0, false, false), "set_edits");
+        }
+    }
+
+    /**
+     * Generates continuations of the prompts together (one sequence each, one decode per step) with
+     * the current interventions. All prompts must fit at once: at most nSeqMax prompts, and prompt
+     * tokens plus prompts × maxTokens at most the context size.
+     */
+    public Generation generate(List<int[]> prompts, GenerationOptions options) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("generate: no prompts");
+        int[] offsets = new int[prompts.size() + 1];
+        for (int i = 0; i < prompts.size(); i++) offsets[i + 1] = Math.addExact(offsets[i], prompts.get(i).length);
+        try (IntPointer tokens = new IntPointer(Math.max(1, offsets[prompts.size()])); IntPointer offs = new IntPointer(offsets.length);
+             LlamaSaeLib.llama_sae_generate_params p = LlamaSaeLib.llama_sae_generate_default_params();
+             IntPointer n = new IntPointer(1)) {
+            for (int i = 0; i < prompts.size(); i++) tokens.position(offsets[i]).put(prompts.get(i));
+            tokens.position(0);
+            offs.put(offsets);
+            p.max_tokens(options.maxTokens()).temperature(options.temperature()).seed((int) options.seed());
+            runCount++;
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_generate(handle(), tokens, offs, prompts.size(), p), "generate");
+            List<int[]> out = new java.util.ArrayList<>();
+            List<String> texts = new java.util.ArrayList<>();
+            int nVocab = model.info().nVocab();
+            float[][] first = new float[prompts.size()][nVocab];
+            java.nio.FloatBuffer logits = LlamaSaeLib.llama_sae_context_last_logits(handle()).capacity((long) prompts.size() * nVocab)
+                    .asBuffer();
+            for (int i = 0; i < prompts.size(); i++) {
+                IntPointer t = LlamaSaeLib.llama_sae_generated_tokens(handle(), i, n);
+                int[] gen = new int[n.get()];
+                if (gen.length > 0) t.capacity(gen.length).get(gen);
+                out.add(gen);
+                texts.add(model.detokenize(gen));
+                logits.get(i * nVocab, first[i]);
+            }
+            return new Generation(out, texts, first);
+        }
     }
 
     public CaptureSpec capture() {
