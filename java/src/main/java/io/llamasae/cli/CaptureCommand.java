@@ -10,6 +10,11 @@ import io.llamasae.engine.Engine;
 import io.llamasae.engine.EngineOptions;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
+import io.llamasae.engine.NativeSae;
+import io.llamasae.sae.Sae;
+import io.llamasae.sae.SaeLoader;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -57,18 +62,27 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--ctx", defaultValue = "0", description = "Tokens per decode call (0 = min(train ctx, 4096))")
     int ctx;
 
+    @Option(names = "--sae", description = "SAE to encode the captured layer with inside the forward pass (one layer only)")
+    Path sae;
+
+    @Option(names = "--codes-out", description = "Where the SAE codes go (with --sae)")
+    Path codesOut;
+
     @Option(names = "--skip-bad", description = "Skip malformed dataset lines (counted and reported) instead of failing")
     boolean skipBad;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         DatasetReader.Options opts = DatasetReader.Options.defaults().withSkipBad(skipBad);
         if (format != null) opts = opts.withFormat(format);
         Dataset data = DatasetReader.read(dataset, opts);
         List<Sample> samples = limit == null ? data.samples() : data.samples().subList(0, Math.min(limit, data.samples().size()));
         System.err.println(data.summary());
         LayerConvention conv = LayerConvention.parse(convention);
+        Sae saeWeights = sae == null ? null : SaeLoader.load(sae, Optional.empty(), OptionalInt.empty());
+        if (saeWeights != null && codesOut == null) throw new IllegalArgumentException("--sae needs --codes-out");
         try (Model m = Model.load(model);
+             NativeSae ns = saeWeights == null ? null : NativeSae.of(saeWeights);
              Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(Math.min(batch, 256)).withThreads(threads))) {
             CaptureSpec spec = CaptureSpec.parse(layers, positions, conv, m.info().nLayer());
             List<String> ids = samples.stream().map(Sample::id).toList();
@@ -77,7 +91,7 @@ public final class CaptureCommand implements Callable<Integer> {
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("capture").setInitialMax(samples.size())
                     .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
                     .build()) {
-                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, conv, out, batch, bar::stepTo);
+                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, conv, out, batch, bar::stepTo, ns, codesOut);
             }
             System.out.printf("wrote %s: %d samples, %d rows per tensor, tensors %s%n", s.file(), s.samples(), s.rowsPerTensor(),
                     s.tensors());

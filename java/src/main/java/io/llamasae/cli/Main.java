@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "llama-sae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Sparse-autoencoder feature analysis inside llama.cpp's forward pass.",
         subcommands = {InfoCommand.class, CaptureCommand.class, TrainCommand.class, EncodeCommand.class,
-                ClassifyCommand.class, AnalyzeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                StatsCommand.class, ClassifyCommand.class, AnalyzeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -18,10 +18,18 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
+        registerNativeEncoder();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new CliErrors());
         cl.setParameterExceptionHandler(new CliErrors());
         return cl.execute(args);
+    }
+
+    /** Makes the native CPU kernel the default encoder when the natives load (-Dllama.sae.encoder=java falls back). */
+    static void registerNativeEncoder() {
+        if (!io.llamasae.engine.NativeLibrary.isAvailable()) return;
+        io.llamasae.sae.Encoders.register("native", () -> new io.llamasae.engine.NativeEncoder(0));
+        if (System.getProperty(io.llamasae.sae.Encoders.PROPERTY) == null) System.setProperty(io.llamasae.sae.Encoders.PROPERTY, "native");
     }
 
     @Override

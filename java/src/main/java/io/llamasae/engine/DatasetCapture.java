@@ -37,6 +37,17 @@ public final class DatasetCapture {
      */
     public static Summary toSafetensors(Engine engine, List<String> ids, List<String> prompts, CaptureSpec spec,
                                         LayerConvention convention, Path out, int batch, IntConsumer progress) {
+        return toSafetensors(engine, ids, prompts, spec, convention, out, batch, progress, null, null);
+    }
+
+    /**
+     * As above; when {@code sae} is given it is attached to the (single) captured layer and its
+     * codes, computed inside the forward pass, are streamed to {@code codesOut} as
+     * {@code layer{L}.pos{P}.indices} (I32 [N, k]) and {@code .values} (F32 [N, k]).
+     */
+    public static Summary toSafetensors(Engine engine, List<String> ids, List<String> prompts, CaptureSpec spec,
+                                        LayerConvention convention, Path out, int batch, IntConsumer progress, NativeSae sae,
+                                        Path codesOut) {
         if (ids.size() != prompts.size()) throw new IllegalArgumentException("ids and prompts differ in length");
         if (prompts.isEmpty()) throw new IllegalArgumentException("capture: the dataset has no samples");
         if (spec.layers().isEmpty()) throw new IllegalArgumentException("capture: no layers to capture");
@@ -60,8 +71,21 @@ public final class DatasetCapture {
 
         engine.setCapture(spec);
         List<String> names = tensorNames(spec, convention);
-        try (StreamingSafetensorsWriter w = new StreamingSafetensorsWriter(out)) {
+        if (sae != null) {
+            if (spec.layers().size() != 1) throw new IllegalArgumentException("capture with --sae: give exactly one layer");
+            if (codesOut == null) throw new IllegalArgumentException("capture with --sae: give --codes-out");
+            engine.attachSae(spec.layers().get(0), sae, 0);
+        }
+        int k = sae == null ? 0 : sae.sae().defaultK();
+        try (StreamingSafetensorsWriter w = new StreamingSafetensorsWriter(out);
+             StreamingSafetensorsWriter cw = sae == null ? null : new StreamingSafetensorsWriter(codesOut)) {
             for (String n : names) w.declare(n, DType.F32, d);
+            if (cw != null) {
+                for (String n : names) {
+                    cw.declare(n + ".indices", DType.I32, k);
+                    cw.declare(n + ".values", DType.F32, k);
+                }
+            }
             if (spec.allPositions()) {
                 w.declare("posall.sample_index", DType.I32);
                 w.declare("posall.position", DType.I32);
@@ -70,6 +94,7 @@ public final class DatasetCapture {
                 int end = Math.min(tokens.size(), start + batch);
                 RunResult r = engine.run(tokens.subList(start, end));
                 append(w, r, spec, names, start, d);
+                if (cw != null) appendCodes(cw, r, spec, names, k);
                 if (progress != null) progress.accept(end);
             }
             w.putMetadata("format", "llama-sae-activations/1");
@@ -80,6 +105,14 @@ public final class DatasetCapture {
             w.putMetadata("model", model.path().getFileName().toString());
             w.putMetadata("n_embd", Integer.toString(d));
             long rows = w.rows(names.get(0));
+            if (cw != null) {
+                cw.putMetadata("format", "llama-sae-codes/1");
+                cw.putMetadata("sample_ids", json(ids));
+                cw.putMetadata("layer_convention", convention.label());
+                cw.putMetadata("activation", sae.sae().activation().id());
+                cw.putMetadata("n_latents", Integer.toString(sae.sae().numLatents()));
+                cw.commit();
+            }
             w.commit();
             return new Summary(out, prompts.size(), rows, names);
         } catch (IOException e) {
@@ -99,6 +132,34 @@ public final class DatasetCapture {
             }
         }
         return names;
+    }
+
+    /** Codes rows follow the same order as the activation rows (see {@link #append}). */
+    private static void appendCodes(StreamingSafetensorsWriter w, RunResult r, CaptureSpec spec, List<String> names, int k)
+            throws IOException {
+        RunResult.Codes c = r.codes(0);
+        int nRows = Math.toIntExact(r.nRows());
+        int[] idx = new int[nRows * k];
+        float[] val = new float[nRows * k];
+        c.indices().get(idx);
+        c.values().get(val);
+        if (spec.allPositions()) {
+            w.appendRows(names.get(0) + ".indices", idx, 0, idx.length);
+            w.appendRows(names.get(0) + ".values", val, 0, val.length);
+            return;
+        }
+        int nPos = spec.positions().size();
+        int nPrompts = r.nPrompts();
+        int[] pi = new int[nPrompts * k];
+        float[] pv = new float[nPrompts * k];
+        for (int j = 0; j < nPos; j++) {
+            for (int p = 0; p < nPrompts; p++) {
+                System.arraycopy(idx, (p * nPos + j) * k, pi, p * k, k);
+                System.arraycopy(val, (p * nPos + j) * k, pv, p * k, k);
+            }
+            w.appendRows(names.get(j) + ".indices", pi, 0, pi.length);
+            w.appendRows(names.get(j) + ".values", pv, 0, pv.length);
+        }
     }
 
     private static void append(StreamingSafetensorsWriter w, RunResult r, CaptureSpec spec, List<String> names, int firstSample,
