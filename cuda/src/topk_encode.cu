@@ -388,9 +388,14 @@ int32_t launch_gemv_t(const llama_sae_cuda_sae* s, const float* x, int t0, int n
     const size_t smem = (size_t)NT * s->d_pad * sizeof(float);
     if (smem > s->smem_optin)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "d = %d too large for the GEMV path", s->d);
-    LSC_CHECK(cudaFuncSetAttribute(score_gemv_kernel<NT>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-    int per_sm = 0;
-    LSC_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, score_gemv_kernel<NT>, GEMV_THREADS, smem));
+    // attribute + occupancy are cached per instantiation (host overhead would show at T = 1)
+    static size_t configured = 0;
+    static int per_sm = 0;
+    if (configured != smem) {
+        LSC_CHECK(cudaFuncSetAttribute(score_gemv_kernel<NT>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+        LSC_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, score_gemv_kernel<NT>, GEMV_THREADS, smem));
+        configured = smem;
+    }
     const int groups = (f1 - f0 + GEMV_LAT - 1) / GEMV_LAT;
     const int warps_per_block = GEMV_THREADS / 32;
     const int grid = std::max(1, std::min(std::max(per_sm, 1) * s->num_sms, (groups + warps_per_block - 1) / warps_per_block));
@@ -466,7 +471,11 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
         const int grid = (int)std::min<int64_t>((total + 255) / 256, (int64_t)s->num_sms * 16);
         convert_x_kernel<<<grid, 256, 0, st>>>(x, T, s->d, s->d_pad, total, xb);
         LSC_CHECK_LAUNCH();
-        LSC_CHECK(cudaFuncSetAttribute(score_tc_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)TC_SMEM));
+        static bool tc_configured = false;
+        if (!tc_configured) {
+            LSC_CHECK(cudaFuncSetAttribute(score_tc_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)TC_SMEM));
+            tc_configured = true;
+        }
     }
     for (int f0 = 0; f0 < s->F; f0 += p.Fc) {
         const int f1 = std::min(s->F, f0 + p.Fc);
@@ -484,7 +493,11 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
         LSC_CHECK_LAUNCH();
     }
     if (stages == EncodeStages::score_only) return LLAMA_SAE_CUDA_OK;
-    LSC_CHECK(cudaFuncSetAttribute(final_select_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.final_smem));
+    static size_t final_configured = 0;
+    if (p.final_smem > final_configured) {
+        LSC_CHECK(cudaFuncSetAttribute(final_select_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.final_smem));
+        final_configured = p.final_smem;
+    }
     final_select_kernel<<<T, kSelectThreads, p.final_smem, st>>>(ck, ci, p.nseg, p.C, p.Ccap, x, s->d, s->w_enc, s->dtype,
                                                                  s->b_enc, s->F, k, mode, idx_out, val_out);
     LSC_CHECK_LAUNCH();
