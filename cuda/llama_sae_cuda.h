@@ -96,7 +96,7 @@ typedef struct llama_sae_cuda_weights {
 
 /* Uploads the weights to the current CUDA device (synchronously) and creates a handle.
  * Device memory: W_enc and W_dec in their storage dtype, biases f32, plus a bf16 copy of W_enc
- * padded to [ceil(F/128)*128, ceil(d/64)*64] for the approximate scoring pass (for bf16 storage
+ * padded to [ceil(F/256)*256, ceil(d/64)*64] for the approximate scoring pass (for bf16 storage
  * this copy replaces nothing: it is an extra F*d*2 bytes). *out is NULL on failure.
  * Returns OK, INVALID_ARGUMENT, NO_DEVICE, OUT_OF_MEMORY or CUDA. */
 int32_t llama_sae_cuda_sae_init(const llama_sae_cuda_weights* weights, llama_sae_cuda_sae** out);

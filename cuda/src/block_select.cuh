@@ -53,9 +53,18 @@ __device__ void block_select(const uint32_t* keys, const int32_t* idx, int base,
         sh.hist[tid] = 0u;
         __syncthreads();
         const unsigned prefix = sh.prefix;
-        for (int i = tid; i < n; i += kSelectThreads) {
-            const uint32_t u = keys[i];
-            if ((u & mask) == prefix) atomicAdd(&sh.hist[(u >> shift) & 255u], 1u);
+        // warp-aggregated histogram: keys cluster in few bins (shared sign/exponent bytes), so
+        // plain shared atomics would serialize up to 32-way
+        for (int i0 = 0; i0 < n; i0 += kSelectThreads) {
+            const int i = i0 + tid;
+            const uint32_t u = i < n ? keys[i] : 0u;
+            const bool m = i < n && (u & mask) == prefix;
+            const unsigned digit = (u >> shift) & 255u;
+            const unsigned act = __ballot_sync(0xffffffffu, m);
+            if (m) {
+                const unsigned peers = __match_any_sync(act, digit);
+                if (lane == __ffs(peers) - 1) atomicAdd(&sh.hist[digit], (unsigned)__popc(peers));
+            }
         }
         __syncthreads();
         if (warp == 0) {

@@ -42,7 +42,7 @@ __device__ __forceinline__ float load_weight(const void* w, int dtype, size_t i)
 
 inline size_t dtype_size(int dtype) { return dtype == LLAMA_SAE_CUDA_DTYPE_F32 ? 4 : 2; }
 
-constexpr int kRowPad = 128;  // rows of the bf16 scoring copy are padded to a multiple of this
+constexpr int kRowPad = 256;  // rows of the bf16 scoring copy are padded to a multiple of this (TC tile)
 constexpr int kColPad = 64;   // columns (d) of the bf16 copies are padded to a multiple of this
 constexpr int kSegment = 4096;  // latents per first-stage selection segment
 constexpr int kTieSlack = 32;   // extra candidate slots for exact ties at the cut

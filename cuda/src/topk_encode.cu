@@ -5,13 +5,15 @@
 //   1. score   approximate keys P[t, f] = key(b_enc[f] + W_bf16[f] . x[t])
 //              - GEMV path (few tokens): fp32 FMAs, x f32 in shared memory, bf16 weights
 //                streamed with 16-byte loads, NT tokens per pass (register blocking);
-//              - tensor-core path (many tokens): WMMA bf16 x bf16 -> fp32, 128x128x32 tiles,
-//                3-stage cp.async pipeline, x converted to bf16 once.
+//              - tensor-core path (many tokens): WMMA bf16 x bf16 -> fp32, 256x128x32 tiles
+//                (latents x tokens x d), warp tile 64x64, 4-stage cp.async pipeline, x
+//                converted to bf16 once.
 //   2. seg_select  per (token, 4096-latent segment): the C = k + margin best approximate keys
 //              (+ up to 32 exact ties at the cut, lower index first).
-//   3. final_select per token: C best of all segments' candidates, re-scored EXACTLY
-//              (double accumulation from the stored-dtype W_enc and the f32 x), sorted by the
-//              contract's order (key desc, lower index first), first k written.
+//   3. merge_select per token: the C best of all segments' candidates;
+//      rescore      one warp per candidate: exact pre in double from the stored-dtype W_enc and
+//                   the f32 x (16-byte loads when rows are aligned);
+//      final_order  per token: contract order (key desc, lower index first), first k written.
 // The result equals a double-precision reference unless the approximate error of a key
 // exceeds half the gap between the exact k-th and (k+margin)-th keys (see README.md).
 #include <mma.h>
@@ -42,10 +44,10 @@ __device__ __forceinline__ float make_key(float pre, int mode) {
 }
 
 // ---------------------------------------------------------------- tensor-core scoring
-constexpr int TC_BM = 128;  // latents per block
+constexpr int TC_BM = 256;  // latents per block (= kRowPad)
 constexpr int TC_BN = 128;  // tokens per block
 constexpr int TC_BK = 32;
-constexpr int TC_STAGES = 3;
+constexpr int TC_STAGES = 4;
 constexpr int TC_LDS = TC_BK + 8;    // smem row stride (bf16): 80 bytes, 16B aligned, conflict-light
 constexpr int TC_LDC = TC_BM + 4;    // epilogue staging stride (floats)
 constexpr size_t TC_PIPE_BYTES = (size_t)TC_STAGES * (TC_BM + TC_BN) * TC_LDS * sizeof(__nv_bfloat16);
@@ -63,7 +65,7 @@ __device__ __forceinline__ void cp_async_wait() {
 }
 
 // P[t, f - f0] for latents [f0, f1) and tokens [0, T). W: [F_pad, d_pad], X: [T_pad, d_pad].
-__global__ void __launch_bounds__(256) score_tc_kernel(const __nv_bfloat16* __restrict__ W,
+__global__ void __launch_bounds__(256, 1) score_tc_kernel(const __nv_bfloat16* __restrict__ W,
                                                        const __nv_bfloat16* __restrict__ X,
                                                        const float* __restrict__ b_enc, int T, int d_pad, int f0,
                                                        int f1, int mode, float* __restrict__ P, int64_t ldP) {
@@ -79,21 +81,27 @@ __global__ void __launch_bounds__(256) score_tc_kernel(const __nv_bfloat16* __re
     auto load_stage = [&](int stage, int kt) {
         const int k0 = kt * TC_BK;
 #pragma unroll
-        for (int i = 0; i < 2; ++i) {
-            const int c = tid + i * 256;  // 512 16-byte chunks per operand tile
+        for (int i = 0; i < TC_BM * TC_BK / 8 / 256; ++i) {  // 16-byte chunks of the W tile
+            const int c = tid + i * 256;
             const int row = c >> 2, col = (c & 3) * 8;
             cp_async16(As + (stage * TC_BM + row) * TC_LDS + col, Wt + (int64_t)row * d_pad + k0 + col);
+        }
+#pragma unroll
+        for (int i = 0; i < TC_BN * TC_BK / 8 / 256; ++i) {  // 16-byte chunks of the x tile
+            const int c = tid + i * 256;
+            const int row = c >> 2, col = (c & 3) * 8;
             cp_async16(Bs + (stage * TC_BN + row) * TC_LDS + col, Xt + (int64_t)row * d_pad + k0 + col);
         }
     };
 
-    const int wm = warp & 1;   // 64-latent half
-    const int wn = warp >> 1;  // 32-token quarter
-    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
+    // warp tile 64 latents x 64 tokens: 8 fragment loads feed 16 MMAs
+    const int wm = warp & 3;   // 64-latent quarter
+    const int wn = warp >> 2;  // 64-token half
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][4];
 #pragma unroll
     for (int i = 0; i < 4; ++i)
 #pragma unroll
-        for (int j = 0; j < 2; ++j) wmma::fill_fragment(acc[i][j], 0.0f);
+        for (int j = 0; j < 4; ++j) wmma::fill_fragment(acc[i][j], 0.0f);
 
     const int nk = d_pad / TC_BK;
 #pragma unroll
@@ -111,17 +119,17 @@ __global__ void __launch_bounds__(256) score_tc_kernel(const __nv_bfloat16* __re
 #pragma unroll
         for (int kk = 0; kk < TC_BK; kk += 16) {
             wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> a[4];
-            wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::col_major> b[2];
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::col_major> b[4];
 #pragma unroll
             for (int i = 0; i < 4; ++i)
                 wmma::load_matrix_sync(a[i], As + (st * TC_BM + wm * 64 + i * 16) * TC_LDS + kk, TC_LDS);
 #pragma unroll
-            for (int j = 0; j < 2; ++j)
-                wmma::load_matrix_sync(b[j], Bs + (st * TC_BN + wn * 32 + j * 16) * TC_LDS + kk, TC_LDS);
+            for (int j = 0; j < 4; ++j)
+                wmma::load_matrix_sync(b[j], Bs + (st * TC_BN + wn * 64 + j * 16) * TC_LDS + kk, TC_LDS);
 #pragma unroll
             for (int i = 0; i < 4; ++i)
 #pragma unroll
-                for (int j = 0; j < 2; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+                for (int j = 0; j < 4; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
         }
     }
     cp_async_wait<0>();
@@ -131,8 +139,8 @@ __global__ void __launch_bounds__(256) score_tc_kernel(const __nv_bfloat16* __re
 #pragma unroll
     for (int i = 0; i < 4; ++i)
 #pragma unroll
-        for (int j = 0; j < 2; ++j)
-            wmma::store_matrix_sync(Cs + (wn * 32 + j * 16) * TC_LDC + wm * 64 + i * 16, acc[i][j], TC_LDC,
+        for (int j = 0; j < 4; ++j)
+            wmma::store_matrix_sync(Cs + (wn * 64 + j * 16) * TC_LDC + wm * 64 + i * 16, acc[i][j], TC_LDC,
                                     wmma::mem_col_major);
     __syncthreads();
     for (int e = tid; e < TC_BM * TC_BN; e += 256) {
@@ -248,77 +256,140 @@ __global__ void __launch_bounds__(kSelectThreads) seg_select_kernel(const float*
     block_select(keys, nullptr, fs, n, C, Ccap, ck + out, ci + out, sh);
 }
 
-// Per token: C best candidates of all segments, exact re-score, contract order, first k out.
-__global__ void __launch_bounds__(kSelectThreads) final_select_kernel(
-    const uint32_t* __restrict__ ck, const int32_t* __restrict__ ci, int nseg, int C, int Ccap,
-    const float* __restrict__ x, int d, const void* __restrict__ W, int dtype, const float* __restrict__ b_enc, int F,
-    int k, int mode, int32_t* __restrict__ idx_out, float* __restrict__ val_out) {
+// Per token: the C best candidates of all segments (approximate keys) -> sel [T, Ccap].
+__global__ void __launch_bounds__(kSelectThreads) merge_select_kernel(const uint32_t* __restrict__ ck,
+                                                                      const int32_t* __restrict__ ci, int nseg, int C,
+                                                                      int Ccap, int32_t* __restrict__ sel) {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     __shared__ SelectShared sh;
     const int n_all = nseg * Ccap;
-    double* ex_key = reinterpret_cast<double*>(smem_raw);           // [Ccap]
-    uint32_t* all_key = reinterpret_cast<uint32_t*>(ex_key + Ccap);  // [n_all]
-    int32_t* all_idx = reinterpret_cast<int32_t*>(all_key + n_all);  // [n_all]
+    uint32_t* all_key = reinterpret_cast<uint32_t*>(smem_raw);         // [n_all]
+    int32_t* all_idx = reinterpret_cast<int32_t*>(all_key + n_all);    // [n_all]
     uint32_t* sel_key = reinterpret_cast<uint32_t*>(all_idx + n_all);  // [Ccap]
     int32_t* sel_idx = reinterpret_cast<int32_t*>(sel_key + Ccap);     // [Ccap]
-    float* ex_val = reinterpret_cast<float*>(sel_idx + Ccap);          // [Ccap]
-    float* xs = ex_val + Ccap;                                         // [d]
-    const int t = blockIdx.x, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int t = blockIdx.x, tid = threadIdx.x;
     const int64_t base = (int64_t)t * n_all;
     for (int i = tid; i < n_all; i += kSelectThreads) {
         all_key[i] = ck[base + i];
         all_idx[i] = ci[base + i];
     }
-    for (int i = tid; i < d; i += kSelectThreads) xs[i] = x[(int64_t)t * d + i];
     __syncthreads();
     block_select(all_key, all_idx, 0, n_all, C, Ccap, sel_key, sel_idx, sh);
-    // exact re-score: one warp per candidate, double accumulation, 4 independent partial sums
-    for (int j = warp; j < Ccap; j += kSelectThreads / 32) {
-        const int f = sel_idx[j];
-        if (f < 0) {
-            if (lane == 0) {
-                ex_key[j] = -INFINITY;
-                ex_val[j] = 0.0f;
-            }
-            continue;
-        }
-        const size_t rb = (size_t)f * d;
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        int i = lane;
-        for (; i + 96 < d; i += 128) {
-            a0 = fma((double)load_weight(W, dtype, rb + i), (double)xs[i], a0);
-            a1 = fma((double)load_weight(W, dtype, rb + i + 32), (double)xs[i + 32], a1);
-            a2 = fma((double)load_weight(W, dtype, rb + i + 64), (double)xs[i + 64], a2);
-            a3 = fma((double)load_weight(W, dtype, rb + i + 96), (double)xs[i + 96], a3);
-        }
-        for (; i < d; i += 32) a0 = fma((double)load_weight(W, dtype, rb + i), (double)xs[i], a0);
-        double acc = (a0 + a1) + (a2 + a3);
+    for (int i = tid; i < Ccap; i += kSelectThreads) sel[(int64_t)t * Ccap + i] = sel_idx[i];
+}
+
+// Double-precision dot of W row f (storage dtype) with the f32 row x, reduced over the warp.
+// Vector path (16-byte loads, all in flight at once) when the row is 16-byte aligned.
+__device__ __forceinline__ double warp_dot_exact(const void* W, int dtype, bool x_aligned, int64_t f, int d,
+                                                 const float* __restrict__ x, int lane) {
+    double a0 = 0.0, a1 = 0.0;
+    if (x_aligned && dtype != LLAMA_SAE_CUDA_DTYPE_F32 && (d & 7) == 0) {
+        const uint4* row = reinterpret_cast<const uint4*>(static_cast<const uint16_t*>(W) + f * d);
+        const int nv = d >> 3;
+#pragma unroll 4
+        for (int v = lane; v < nv; v += 32) {
+            const uint4 w = __ldg(row + v);
+            const float4 xa = __ldg(reinterpret_cast<const float4*>(x) + 2 * v);
+            const float4 xb = __ldg(reinterpret_cast<const float4*>(x) + 2 * v + 1);
+            const unsigned u[4] = {w.x, w.y, w.z, w.w};
+            float wf[8];
 #pragma unroll
-        for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
-        if (lane == 0) {
-            const double pre = acc + (double)b_enc[f];
-            double key = mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? fabs(pre) : pre;
-            if (key != key) key = -INFINITY;
-            ex_key[j] = key;
-            ex_val[j] = (float)(mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? pre : (pre > 0.0 ? pre : 0.0));
+            for (int q = 0; q < 4; ++q) {
+                if (dtype == LLAMA_SAE_CUDA_DTYPE_BF16) {
+                    wf[2 * q] = __uint_as_float(u[q] << 16);
+                    wf[2 * q + 1] = __uint_as_float(u[q] & 0xffff0000u);
+                } else {
+                    const __half2 h = *reinterpret_cast<const __half2*>(&u[q]);
+                    const float2 g = __half22float2(h);
+                    wf[2 * q] = g.x;
+                    wf[2 * q + 1] = g.y;
+                }
+            }
+            a0 = fma((double)wf[0], (double)xa.x, a0);
+            a1 = fma((double)wf[1], (double)xa.y, a1);
+            a0 = fma((double)wf[2], (double)xa.z, a0);
+            a1 = fma((double)wf[3], (double)xa.w, a1);
+            a0 = fma((double)wf[4], (double)xb.x, a0);
+            a1 = fma((double)wf[5], (double)xb.y, a1);
+            a0 = fma((double)wf[6], (double)xb.z, a0);
+            a1 = fma((double)wf[7], (double)xb.w, a1);
         }
+    } else if (x_aligned && dtype == LLAMA_SAE_CUDA_DTYPE_F32 && (d & 3) == 0) {
+        const float4* row = reinterpret_cast<const float4*>(static_cast<const float*>(W) + f * d);
+        const int nv = d >> 2;
+#pragma unroll 4
+        for (int v = lane; v < nv; v += 32) {
+            const float4 w = __ldg(row + v);
+            const float4 xa = __ldg(reinterpret_cast<const float4*>(x) + v);
+            a0 = fma((double)w.x, (double)xa.x, a0);
+            a1 = fma((double)w.y, (double)xa.y, a1);
+            a0 = fma((double)w.z, (double)xa.z, a0);
+            a1 = fma((double)w.w, (double)xa.w, a1);
+        }
+    } else {
+        const size_t rb = (size_t)f * d;
+#pragma unroll 4
+        for (int i = lane; i < d; i += 32) a0 = fma((double)load_weight(W, dtype, rb + i), (double)__ldg(x + i), a0);
+    }
+    double acc = a0 + a1;
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
+    return acc;
+}
+
+// Exact re-score: one warp per candidate; grid (T, ceil(Ccap / 8)).
+__global__ void __launch_bounds__(256) rescore_kernel(const int32_t* __restrict__ sel, int Ccap,
+                                                      const float* __restrict__ x, int d, const void* __restrict__ W,
+                                                      int dtype, const float* __restrict__ b_enc, int mode,
+                                                      double* __restrict__ ex_key, float* __restrict__ ex_val) {
+    const int t = blockIdx.x, lane = threadIdx.x & 31;
+    const int j = blockIdx.y * 8 + (threadIdx.x >> 5);
+    if (j >= Ccap) return;
+    const int64_t o = (int64_t)t * Ccap + j;
+    const int f = sel[o];
+    if (f < 0) {
+        if (lane == 0) {
+            ex_key[o] = -INFINITY;
+            ex_val[o] = 0.0f;
+        }
+        return;
+    }
+    // x rows are 16-byte aligned when d % 4 == 0 (cudaMalloc'd base assumed for the vector path)
+    const float* xr = x + (int64_t)t * d;
+    const bool xal = ((reinterpret_cast<uintptr_t>(xr) & 15) == 0);
+    const double dot = warp_dot_exact(W, dtype, xal, f, d, xr, lane);
+    if (lane == 0) {
+        const double pre = dot + (double)b_enc[f];
+        double key = mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? fabs(pre) : pre;
+        if (key != key) key = -INFINITY;
+        ex_key[o] = key;
+        ex_val[o] = (float)(mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? pre : (pre > 0.0 ? pre : 0.0));
+    }
+}
+
+// Per token: contract order (exact key desc, lower index first), first k written.
+__global__ void __launch_bounds__(256) final_order_kernel(const int32_t* __restrict__ sel, const double* __restrict__ ex_key,
+                                                          const float* __restrict__ ex_val, int Ccap, int F, int k,
+                                                          int32_t* __restrict__ idx_out, float* __restrict__ val_out) {
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    double* key = reinterpret_cast<double*>(smem_raw);  // [Ccap]
+    int64_t* tie = reinterpret_cast<int64_t*>(key + Ccap);  // [Ccap]
+    const int t = blockIdx.x, tid = threadIdx.x;
+    for (int j = tid; j < Ccap; j += 256) {
+        const int f = sel[(int64_t)t * Ccap + j];
+        key[j] = ex_key[(int64_t)t * Ccap + j];
+        tie[j] = f >= 0 ? f : (int64_t)F + j;  // padding sorts after every real latent of equal key
     }
     __syncthreads();
-    // rank = number of candidates that precede j (key desc, then lower index); unique per j.
-    for (int j = tid; j < Ccap; j += kSelectThreads) {
-        const double kj = ex_key[j];
-        const int fj = sel_idx[j];
-        const int64_t tj = fj >= 0 ? fj : (int64_t)F + j;
+    for (int j = tid; j < Ccap; j += 256) {
+        const double kj = key[j];
+        const int64_t tj = tie[j];
         int rank = 0;
-        for (int i = 0; i < Ccap; ++i) {
-            const double ki = ex_key[i];
-            const int fi = sel_idx[i];
-            const int64_t ti = fi >= 0 ? fi : (int64_t)F + i;
-            rank += (ki > kj) || (ki == kj && ti < tj);
-        }
+        for (int i = 0; i < Ccap; ++i) rank += (key[i] > kj) || (key[i] == kj && tie[i] < tj);
         if (rank < k) {
-            idx_out[(int64_t)t * k + rank] = fj;
-            val_out[(int64_t)t * k + rank] = fj >= 0 ? ex_val[j] : 0.0f;
+            const bool real = tj < F;
+            idx_out[(int64_t)t * k + rank] = real ? (int32_t)tj : -1;
+            val_out[(int64_t)t * k + rank] = real ? ex_val[(int64_t)t * Ccap + j] : 0.0f;
         }
     }
 }
@@ -330,8 +401,8 @@ constexpr int kGemvMaxTokens = 16;      // AUTO: GEMV up to this many rows
 struct Plan {
     bool tc = false;
     int T = 0, k = 0, C = 0, Ccap = 0, nseg = 0, Fc = 0, T_pad = 0;
-    size_t off_ck = 0, off_ci = 0, off_xb = 0, total = 0;
-    size_t final_smem = 0;
+    size_t off_ck = 0, off_ci = 0, off_xb = 0, off_sel = 0, off_exk = 0, off_exv = 0, total = 0;
+    size_t merge_smem = 0, order_smem = 0;
 };
 
 Plan make_plan(const llama_sae_cuda_sae* s, int T, int k, bool tc) {
@@ -355,10 +426,17 @@ Plan make_plan(const llama_sae_cuda_sae* s, int T, int k, bool tc) {
     off += cand;
     p.off_ci = off;
     off += cand;
+    p.off_sel = off;
+    off += (size_t)round_up((int64_t)T * p.Ccap * 4, 256);
+    p.off_exk = off;
+    off += (size_t)round_up((int64_t)T * p.Ccap * 8, 256);
+    p.off_exv = off;
+    off += (size_t)round_up((int64_t)T * p.Ccap * 4, 256);
     p.off_xb = off;
     if (tc) off += (size_t)round_up((int64_t)p.T_pad * s->d_pad * 2, 256);
     p.total = off;
-    p.final_smem = (size_t)p.Ccap * (8 + 4 + 4 + 4) + (size_t)p.nseg * p.Ccap * 8 + (size_t)s->d * 4;
+    p.merge_smem = (size_t)p.nseg * p.Ccap * 8 + (size_t)p.Ccap * 8;
+    p.order_smem = (size_t)p.Ccap * 16;
     return p;
 }
 
@@ -376,8 +454,10 @@ int32_t ensure_workspace(llama_sae_cuda_sae* s, size_t bytes) {
 }
 
 // Largest power-of-two token group (<= 16) whose f32 x block fits in shared memory.
+// 8, not 16: at NT = 16 the kernel needs 190 registers and 128 KiB of x per block (d = 2048),
+// one block per SM, and measured 2.6x slower than NT = 8 on the H200 (318 vs 121 us, F = 65536).
 int gemv_group(const llama_sae_cuda_sae* s) {
-    int g = kGemvMaxTokens;
+    int g = 8;
     while (g > 1 && (size_t)g * s->d_pad * 4 > s->smem_optin) g >>= 1;
     return g;
 }
@@ -414,8 +494,7 @@ int32_t launch_gemv(const llama_sae_cuda_sae* s, const float* x, int T, int f0, 
         if (nt <= 1) r = launch_gemv_t<1>(s, x, t0, nt, f0, f1, mode, P, ldP, st);
         else if (nt <= 2) r = launch_gemv_t<2>(s, x, t0, nt, f0, f1, mode, P, ldP, st);
         else if (nt <= 4) r = launch_gemv_t<4>(s, x, t0, nt, f0, f1, mode, P, ldP, st);
-        else if (nt <= 8) r = launch_gemv_t<8>(s, x, t0, nt, f0, f1, mode, P, ldP, st);
-        else r = launch_gemv_t<16>(s, x, t0, nt, f0, f1, mode, P, ldP, st);
+        else r = launch_gemv_t<8>(s, x, t0, nt, f0, f1, mode, P, ldP, st);
         if (r != LLAMA_SAE_CUDA_OK) return r;
     }
     return LLAMA_SAE_CUDA_OK;
@@ -456,9 +535,9 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
     cudaStream_t st = static_cast<cudaStream_t>(stream);
     const bool tc = s->path == LLAMA_SAE_CUDA_PATH_TENSOR_CORE || (s->path == LLAMA_SAE_CUDA_PATH_AUTO && T > kGemvMaxTokens);
     const Plan p = make_plan(s, T, k, tc);
-    if (p.final_smem > s->smem_optin)
-        return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "final selection needs %zu bytes of shared memory (> %zu)",
-                        p.final_smem, s->smem_optin);
+    if (p.merge_smem + sizeof(SelectShared) > s->smem_optin || p.order_smem > s->smem_optin)
+        return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "candidate merge needs %zu bytes of shared memory (> %zu)",
+                        p.merge_smem, s->smem_optin);
     int32_t r = ensure_workspace(s, p.total);
     if (r != LLAMA_SAE_CUDA_OK) return r;
     unsigned char* ws = static_cast<unsigned char*>(s->ws);
@@ -493,13 +572,24 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
         LSC_CHECK_LAUNCH();
     }
     if (stages == EncodeStages::score_only) return LLAMA_SAE_CUDA_OK;
-    static size_t final_configured = 0;
-    if (p.final_smem > final_configured) {
-        LSC_CHECK(cudaFuncSetAttribute(final_select_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.final_smem));
-        final_configured = p.final_smem;
+    int32_t* sel = reinterpret_cast<int32_t*>(ws + p.off_sel);
+    double* exk = reinterpret_cast<double*>(ws + p.off_exk);
+    float* exv = reinterpret_cast<float*>(ws + p.off_exv);
+    static size_t merge_configured = 0, order_configured = 0;
+    if (p.merge_smem > merge_configured) {
+        LSC_CHECK(cudaFuncSetAttribute(merge_select_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.merge_smem));
+        merge_configured = p.merge_smem;
     }
-    final_select_kernel<<<T, kSelectThreads, p.final_smem, st>>>(ck, ci, p.nseg, p.C, p.Ccap, x, s->d, s->w_enc, s->dtype,
-                                                                 s->b_enc, s->F, k, mode, idx_out, val_out);
+    if (p.order_smem > order_configured) {
+        LSC_CHECK(cudaFuncSetAttribute(final_order_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.order_smem));
+        order_configured = p.order_smem;
+    }
+    merge_select_kernel<<<T, kSelectThreads, p.merge_smem, st>>>(ck, ci, p.nseg, p.C, p.Ccap, sel);
+    LSC_CHECK_LAUNCH();
+    rescore_kernel<<<dim3(T, (p.Ccap + 7) / 8), 256, 0, st>>>(sel, p.Ccap, x, s->d, s->w_enc, s->dtype, s->b_enc, mode, exk,
+                                                             exv);
+    LSC_CHECK_LAUNCH();
+    final_order_kernel<<<T, 256, p.order_smem, st>>>(sel, exk, exv, p.Ccap, s->F, k, idx_out, val_out);
     LSC_CHECK_LAUNCH();
     return LLAMA_SAE_CUDA_OK;
 }
