@@ -47,7 +47,7 @@ extern "C" {
 #define LLAMA_SAE_CUDA_MODE_TOPK_RELU 0 /* k largest pre; value = max(pre, 0)        */
 #define LLAMA_SAE_CUDA_MODE_TOPK_ABS 1  /* k largest |pre|; value = pre (sign kept)  */
 
-/* Encode path selection (llama_sae_cuda_sae_set_path); AUTO picks GEMV for n_rows <= 16. */
+/* Encode path selection (llama_sae_cuda_sae_set_path); AUTO picks GEMV for n_rows <= 8. */
 #define LLAMA_SAE_CUDA_PATH_AUTO 0
 #define LLAMA_SAE_CUDA_PATH_GEMV 1        /* fp32 FMA GEMV over bf16 weights (few tokens)  */
 #define LLAMA_SAE_CUDA_PATH_TENSOR_CORE 2 /* bf16 WMMA tiles, fp32 accumulation (many)     */

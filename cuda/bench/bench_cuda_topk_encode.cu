@@ -4,7 +4,7 @@
 //
 //   floor = max(min_bytes / HBM, 2*T*d*F / peak_bf16); min_bytes = W_enc (storage dtype... the
 //   bf16 scoring copy is what is streamed) + x + outputs. "eff" = floor / measured.
-// Run: build/cuda/bench_cuda_topk_encode --peak-tflops 780
+// Run: build/cuda/bench_cuda_topk_encode --peak-tflops 780 [--only-F 65536 --only-T 512]
 #include <cstdint>
 
 #include "../src/sae_internal.cuh"
@@ -55,7 +55,9 @@ int main(int argc, char** argv) {
     std::vector<float> w, b, bd;
     std::vector<uint16_t> w16;
     llama_sae_cuda_sae* sae = nullptr;
+    const int only_F = (int)arg_double(argc, argv, "--only-F", 0), only_T = (int)arg_double(argc, argv, "--only-T", 0);
     for (const Shape& sh : shapes) {
+        if ((only_F && sh.F != only_F) || (only_T && sh.T != only_T)) continue;  // e.g. to profile one shape
         if (sh.F != cur_F || sh.dtype != cur_dt) {
             llama_sae_cuda_sae_free(sae);
             sae = nullptr;

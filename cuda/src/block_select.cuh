@@ -3,7 +3,9 @@
 // keys: [n] uint32 (larger = better), in shared or global memory. Writes exactly `cap` slots
 // (cap >= C): every key above the C-th largest, then keys EQUAL to the C-th largest in
 // ascending position order (so lower latent indices win ties) up to cap, then padding
-// (key 0, index -1). When n <= cap everything is copied. Must be called by all 256 threads.
+// (key 0, index -1). When the radix bin holding the C-th largest fits entirely in cap after an
+// early pass, the whole bin is taken instead (a superset of the top C with no tie cut).
+// When n <= cap everything is copied. Must be called by all 256 threads.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,7 @@ constexpr int kSelectThreads = 256;
 struct SelectShared {
     unsigned hist[256];
     unsigned warp_cnt[8];
-    unsigned prefix, remaining, above_pos, eq_base;
+    unsigned prefix, remaining, above_pos, eq_base, bin_count;
 };
 
 // Float -> uint32 with the same order (NaN maps to 0, the smallest key).
@@ -90,6 +92,7 @@ __device__ void block_select(const uint32_t* keys, const int32_t* idx, int base,
                     if (cum + c[j] >= r) {
                         sh.prefix = prefix | ((unsigned)(255 - lane * 8 - j) << shift);
                         sh.remaining = r - cum;
+                        sh.bin_count = c[j];
                         break;
                     }
                     cum += c[j];
@@ -98,10 +101,16 @@ __device__ void block_select(const uint32_t* keys, const int32_t* idx, int base,
         }
         __syncthreads();
         mask |= 255u << shift;
+        // Early exit: when every key in the threshold bin fits, take the whole bin (a superset
+        // of the top C, ties included, so no tie is cut). Usually true after 2 passes.
+        if (pass < 3) {
+            // (bin_count, not hist[]: a fast thread may already be zeroing hist for the next pass)
+            if ((unsigned)(C - (int)sh.remaining) + sh.bin_count <= (unsigned)cap) break;
+        }
     }
-    const uint32_t thr = sh.prefix;
-    const int n_above = C - (int)sh.remaining;  // keys strictly above thr: all kept
-    const int cap_eq = cap - n_above;           // slots left for keys equal to thr
+    const uint32_t thr = sh.prefix;             // threshold at resolution `mask`
+    const int n_above = C - (int)sh.remaining;  // keys whose masked value is above thr: all kept
+    const int cap_eq = cap - n_above;           // slots left for keys in thr's bin
     __syncthreads();
     if (tid == 0) {
         sh.above_pos = 0u;
@@ -111,8 +120,8 @@ __device__ void block_select(const uint32_t* keys, const int32_t* idx, int base,
     for (int i0 = 0; i0 < n; i0 += kSelectThreads) {
         const int i = i0 + tid;
         const uint32_t u = i < n ? keys[i] : 0u;
-        const bool above = i < n && u > thr;
-        const bool eq = i < n && u == thr;
+        const bool above = i < n && (u & mask) > thr;
+        const bool eq = i < n && (u & mask) == thr;
         if (above) {
             const unsigned p = atomicAdd(&sh.above_pos, 1u);
             out_key[p] = u;
