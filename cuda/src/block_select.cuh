@@ -112,39 +112,45 @@ __device__ void block_select(const uint32_t* keys, const int32_t* idx, int base,
     const int n_above = C - (int)sh.remaining;  // keys whose masked value is above thr: all kept
     const int cap_eq = cap - n_above;           // slots left for keys in thr's bin
     __syncthreads();
-    if (tid == 0) {
-        sh.above_pos = 0u;
-        sh.eq_base = 0u;
+    if (tid == 0) sh.above_pos = 0u;
+    // Ordered compaction without block barriers per key chunk: warp w owns the contiguous
+    // positions [w*span, (w+1)*span); pass 1 counts its bin keys, pass 2 writes them in
+    // position order after the bin keys of the warps before it (ties: lower position first).
+    const int span = ((n + 7) / 8 + 31) / 32 * 32;
+    const int lo = warp * span, hi = min(n, lo + span);
+    unsigned cnt = 0u;
+    for (int i0 = lo; i0 < hi; i0 += 32) {
+        const int i = i0 + lane;
+        const bool eq = i < hi && (keys[i] & mask) == thr;
+        cnt += __popc(__ballot_sync(0xffffffffu, eq));
     }
+    if (lane == 0) sh.warp_cnt[warp] = cnt;
     __syncthreads();
-    for (int i0 = 0; i0 < n; i0 += kSelectThreads) {
-        const int i = i0 + tid;
-        const uint32_t u = i < n ? keys[i] : 0u;
-        const bool above = i < n && (u & mask) > thr;
-        const bool eq = i < n && (u & mask) == thr;
+    unsigned off = 0u, eq_total = 0u;
+    for (int w = 0; w < 8; ++w) {
+        off += w < warp ? sh.warp_cnt[w] : 0u;
+        eq_total += sh.warp_cnt[w];
+    }
+    for (int i0 = lo; i0 < hi; i0 += 32) {
+        const int i = i0 + lane;
+        const uint32_t u = i < hi ? keys[i] : 0u;
+        const bool above = i < hi && (u & mask) > thr;
+        const bool eq = i < hi && (u & mask) == thr;
         if (above) {
             const unsigned p = atomicAdd(&sh.above_pos, 1u);
             out_key[p] = u;
             out_idx[p] = idx ? idx[i] : base + i;
         }
-        const unsigned b = __ballot_sync(0xffffffffu, eq);
-        if (lane == 0) sh.warp_cnt[warp] = __popc(b);
-        __syncthreads();
-        unsigned off = sh.eq_base;
-        for (int w = 0; w < warp; ++w) off += sh.warp_cnt[w];
-        off += __popc(b & ((1u << lane) - 1u));
-        if (eq && (int)off < cap_eq) {
-            out_key[n_above + off] = u;
-            out_idx[n_above + off] = idx ? idx[i] : base + i;
+        const unsigned bal = __ballot_sync(0xffffffffu, eq);
+        const unsigned pos = off + __popc(bal & ((1u << lane) - 1u));
+        if (eq && (int)pos < cap_eq) {
+            out_key[n_above + pos] = u;
+            out_idx[n_above + pos] = idx ? idx[i] : base + i;
         }
-        __syncthreads();
-        if (tid == 0) {
-            unsigned tot = 0u;
-            for (int w = 0; w < 8; ++w) tot += sh.warp_cnt[w];
-            sh.eq_base += tot;
-        }
-        __syncthreads();
+        off += __popc(bal);
     }
+    if (tid == 0) sh.eq_base = eq_total;
+    __syncthreads();
     const int n_eq = (int)sh.eq_base < cap_eq ? (int)sh.eq_base : cap_eq;
     for (int i = n_above + n_eq + tid; i < cap; i += kSelectThreads) {
         out_key[i] = 0u;

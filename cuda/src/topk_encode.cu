@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "block_select.cuh"
 #include "sae_internal.cuh"
@@ -46,13 +47,16 @@ __device__ __forceinline__ float make_key(float pre, int mode) {
 // ---------------------------------------------------------------- tensor-core scoring
 constexpr int TC_BM = 256;  // latents per block (= kRowPad)
 constexpr int TC_BN = 128;  // tokens per block
-constexpr int TC_BK = 32;
-constexpr int TC_STAGES = 4;
-constexpr int TC_LDS = TC_BK + 8;    // smem row stride (bf16): 80 bytes, 16B aligned, conflict-light
-constexpr int TC_LDC = TC_BM + 4;    // epilogue staging stride (floats)
-constexpr size_t TC_PIPE_BYTES = (size_t)TC_STAGES * (TC_BM + TC_BN) * TC_LDS * sizeof(__nv_bfloat16);
+// BK / STAGES are template parameters: <32, 4> (default) and <64, 3> (LLAMA_SAE_CUDA_TC_BK=64).
+template <int BK>
+__host__ __device__ constexpr int tc_lds() { return BK + 8; }  // smem row stride (bf16): 16B aligned, ldmatrix conflict-free
+constexpr int TC_LDC = TC_BM + 4;  // epilogue staging stride (floats)
 constexpr size_t TC_EPI_BYTES = (size_t)TC_BN * TC_LDC * sizeof(float);
-constexpr size_t TC_SMEM = TC_PIPE_BYTES > TC_EPI_BYTES ? TC_PIPE_BYTES : TC_EPI_BYTES;
+template <int BK, int STAGES>
+constexpr size_t tc_smem() {
+    const size_t pipe = (size_t)STAGES * (TC_BM + TC_BN) * tc_lds<BK>() * sizeof(__nv_bfloat16);
+    return pipe > TC_EPI_BYTES ? pipe : TC_EPI_BYTES;
+}
 
 __device__ __forceinline__ void cp_async16(void* smem, const void* gmem) {
     const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
@@ -65,10 +69,13 @@ __device__ __forceinline__ void cp_async_wait() {
 }
 
 // P[t, f - f0] for latents [f0, f1) and tokens [0, T). W: [F_pad, d_pad], X: [T_pad, d_pad].
+template <int TC_BK, int TC_STAGES>
 __global__ void __launch_bounds__(256, 1) score_tc_kernel(const __nv_bfloat16* __restrict__ W,
                                                        const __nv_bfloat16* __restrict__ X,
                                                        const float* __restrict__ b_enc, int T, int d_pad, int f0,
                                                        int f1, int mode, float* __restrict__ P, int64_t ldP) {
+    constexpr int TC_LDS = tc_lds<TC_BK>();
+    constexpr int CPR = TC_BK / 8;  // 16-byte chunks per tile row
     extern __shared__ __align__(128) unsigned char smem_raw[];
     __nv_bfloat16* As = reinterpret_cast<__nv_bfloat16*>(smem_raw);
     __nv_bfloat16* Bs = As + TC_STAGES * TC_BM * TC_LDS;
@@ -83,13 +90,13 @@ __global__ void __launch_bounds__(256, 1) score_tc_kernel(const __nv_bfloat16* _
 #pragma unroll
         for (int i = 0; i < TC_BM * TC_BK / 8 / 256; ++i) {  // 16-byte chunks of the W tile
             const int c = tid + i * 256;
-            const int row = c >> 2, col = (c & 3) * 8;
+            const int row = c / CPR, col = (c % CPR) * 8;
             cp_async16(As + (stage * TC_BM + row) * TC_LDS + col, Wt + (int64_t)row * d_pad + k0 + col);
         }
 #pragma unroll
         for (int i = 0; i < TC_BN * TC_BK / 8 / 256; ++i) {  // 16-byte chunks of the x tile
             const int c = tid + i * 256;
-            const int row = c >> 2, col = (c & 3) * 8;
+            const int row = c / CPR, col = (c % CPR) * 8;
             cp_async16(Bs + (stage * TC_BN + row) * TC_LDS + col, Xt + (int64_t)row * d_pad + k0 + col);
         }
     };
@@ -394,6 +401,15 @@ __global__ void __launch_bounds__(256) final_order_kernel(const int32_t* __restr
     }
 }
 
+// Experiment switch: LLAMA_SAE_CUDA_TC_BK=64 selects the BK = 64, 3-stage tile (read once).
+bool tc_bk64() {
+    static const bool v = [] {
+        const char* e = std::getenv("LLAMA_SAE_CUDA_TC_BK");
+        return e && std::atoi(e) == 64;
+    }();
+    return v;
+}
+
 // ---------------------------------------------------------------- planning
 constexpr int64_t kPBudget = 16 << 20;  // f32 elements of one chunk's P block (64 MiB)
 constexpr int kGemvMaxTokens = 8;       // AUTO: GEMV up to this many rows (H200: TC faster at 16)
@@ -550,17 +566,25 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
         const int grid = (int)std::min<int64_t>((total + 255) / 256, (int64_t)s->num_sms * 16);
         convert_x_kernel<<<grid, 256, 0, st>>>(x, T, s->d, s->d_pad, total, xb);
         LSC_CHECK_LAUNCH();
-        static bool tc_configured = false;
+        static int tc_configured = 0;
         if (!tc_configured) {
-            LSC_CHECK(cudaFuncSetAttribute(score_tc_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)TC_SMEM));
-            tc_configured = true;
+            LSC_CHECK(cudaFuncSetAttribute(score_tc_kernel<32, 4>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                           (int)tc_smem<32, 4>()));
+            LSC_CHECK(cudaFuncSetAttribute(score_tc_kernel<64, 3>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                           (int)tc_smem<64, 3>()));
+            tc_configured = 1;
         }
     }
     for (int f0 = 0; f0 < s->F; f0 += p.Fc) {
         const int f1 = std::min(s->F, f0 + p.Fc);
         if (tc) {
             dim3 grid((f1 - f0 + TC_BM - 1) / TC_BM, p.T_pad / TC_BN);
-            score_tc_kernel<<<grid, 256, TC_SMEM, st>>>(s->w_enc_bf16, xb, s->b_enc, T, s->d_pad, f0, f1, mode, P, p.Fc);
+            if (tc_bk64())
+                score_tc_kernel<64, 3><<<grid, 256, tc_smem<64, 3>(), st>>>(s->w_enc_bf16, xb, s->b_enc, T, s->d_pad, f0,
+                                                                           f1, mode, P, p.Fc);
+            else
+                score_tc_kernel<32, 4><<<grid, 256, tc_smem<32, 4>(), st>>>(s->w_enc_bf16, xb, s->b_enc, T, s->d_pad, f0,
+                                                                           f1, mode, P, p.Fc);
             LSC_CHECK_LAUNCH();
         } else {
             r = launch_gemv(s, x, T, f0, f1, mode, P, p.Fc, st);
