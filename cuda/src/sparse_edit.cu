@@ -36,7 +36,7 @@ __global__ void __launch_bounds__(kEditThreads) apply_edits_kernel(
     float* coef = reinterpret_cast<float*>(smem_raw);          // [n_slots]
     float* code_val = coef + n_slots;                           // [k]
     int32_t* lat = reinterpret_cast<int32_t*>(code_val + k);    // [n_slots]
-    int32_t* code_idx = lat + n_slots;                          // [k]
+    int32_t* code_idx = lat + n_slots;                          // [k], then the compacted slots
     const int t = blockIdx.x, tid = threadIdx.x;
     const bool ep = mode == LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING;
     for (int j = tid; j < k; j += kEditThreads) {
@@ -99,13 +99,32 @@ __global__ void __launch_bounds__(kEditThreads) apply_edits_kernel(
     }
     const int any = __syncthreads_or(nonzero);
     if (ep && !any) return;  // z' == z and no steer: leave the row bit-identical
+    // Compact the non-zero slots in slot order (warp 0, ballots): the column loop then touches
+    // only the W_dec rows that change the row, in a fixed order.
+    float* ncoef = reinterpret_cast<float*>(code_idx + k);   // [n_slots]
+    int32_t* nlat = reinterpret_cast<int32_t*>(ncoef + n_slots);  // [n_slots]
+    __shared__ int n_nz;
+    if (tid < 32) {
+        int base_pos = 0;
+        for (int s0 = 0; s0 < n_slots; s0 += 32) {
+            const int s = s0 + tid;
+            const bool nz = s < n_slots && coef[s] != 0.0f;
+            const unsigned bal = __ballot_sync(0xffffffffu, nz);
+            if (nz) {
+                const int pos = base_pos + __popc(bal & ((1u << tid) - 1u));
+                ncoef[pos] = coef[s];
+                nlat[pos] = lat[s];
+            }
+            base_pos += __popc(bal);
+        }
+        if (tid == 0) n_nz = base_pos;
+    }
+    __syncthreads();
+    const int nnz = n_nz;
     float* row = x + (int64_t)t * d;
     for (int i = tid; i < d; i += kEditThreads) {
         float acc = 0.0f;
-        for (int s = 0; s < n_slots; ++s) {
-            const float c = coef[s];
-            if (c != 0.0f) acc = fmaf(c, load_weight(w_dec, dtype, (size_t)lat[s] * d + i), acc);
-        }
+        for (int s = 0; s < nnz; ++s) acc = fmaf(ncoef[s], load_weight(w_dec, dtype, (size_t)nlat[s] * d + i), acc);
         row[i] = (ep ? row[i] : b_dec[i]) + acc;
     }
 }
@@ -243,8 +262,13 @@ extern "C" int32_t llama_sae_cuda_apply_edits_and_update(const llama_sae_cuda_sa
     if (e && e->F != s->F)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit table has F=%d but the SAE has F=%d", e->F, s->F);
     const size_t n_slots = 2 * (size_t)k + kMC + kMS;
-    const size_t smem = (n_slots + k) * (sizeof(float) + sizeof(int32_t));
-    LSC_CHECK(cudaFuncSetAttribute(apply_edits_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+    const size_t smem = (2 * n_slots + k) * (sizeof(float) + sizeof(int32_t));
+    // cudaFuncSetAttribute costs ~100 us of host time (measured): only when past 48 KiB, once per size
+    static size_t configured = 48 << 10;
+    if (smem > configured) {
+        LSC_CHECK(cudaFuncSetAttribute(apply_edits_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+        configured = smem;
+    }
     apply_edits_kernel<<<n_rows, kEditThreads, smem, static_cast<cudaStream_t>(stream)>>>(
         x, s->d, k, idx, val, e ? e->op : nullptr, e ? e->arg : nullptr, e ? e->partner : nullptr,
         e ? e->lists : nullptr, e ? e->steer_alpha : nullptr, s->w_dec, s->dtype, s->b_dec, s->F, mode);
