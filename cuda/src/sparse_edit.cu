@@ -31,7 +31,7 @@ __global__ void __launch_bounds__(kEditThreads) apply_edits_kernel(
     const int8_t* __restrict__ op, const float* __restrict__ arg, const int32_t* __restrict__ partner,
     const int32_t* __restrict__ lists, const float* __restrict__ steer_alpha, const void* __restrict__ w_dec,
     int dtype, const float* __restrict__ b_dec, int F, int mode) {
-    extern __shared__ __align__(16) unsigned char smem_raw[];
+    extern __shared__ __align__(128) unsigned char smem_raw[];
     const int n_slots = 2 * k + kMC + kMS;
     float* coef = reinterpret_cast<float*>(smem_raw);          // [n_slots]
     float* code_val = coef + n_slots;                           // [k]

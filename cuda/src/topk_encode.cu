@@ -267,7 +267,7 @@ __global__ void __launch_bounds__(kSelectThreads) seg_select_kernel(const float*
 __global__ void __launch_bounds__(kSelectThreads) merge_select_kernel(const uint32_t* __restrict__ ck,
                                                                       const int32_t* __restrict__ ci, int nseg, int C,
                                                                       int Ccap, int32_t* __restrict__ sel) {
-    extern __shared__ __align__(16) unsigned char smem_raw[];
+    extern __shared__ __align__(128) unsigned char smem_raw[];
     __shared__ SelectShared sh;
     const int n_all = nseg * Ccap;
     uint32_t* all_key = reinterpret_cast<uint32_t*>(smem_raw);         // [n_all]
@@ -378,7 +378,7 @@ __global__ void __launch_bounds__(256) rescore_kernel(const int32_t* __restrict_
 __global__ void __launch_bounds__(256) final_order_kernel(const int32_t* __restrict__ sel, const double* __restrict__ ex_key,
                                                           const float* __restrict__ ex_val, int Ccap, int F, int k,
                                                           int32_t* __restrict__ idx_out, float* __restrict__ val_out) {
-    extern __shared__ __align__(16) unsigned char smem_raw[];
+    extern __shared__ __align__(128) unsigned char smem_raw[];
     double* key = reinterpret_cast<double*>(smem_raw);  // [Ccap]
     int64_t* tie = reinterpret_cast<int64_t*>(key + Ccap);  // [Ccap]
     const int t = blockIdx.x, tid = threadIdx.x;
