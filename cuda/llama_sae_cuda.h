@@ -18,6 +18,8 @@
  *     own their device memory and release it in the matching *_free.
  *   - A handle is not thread-safe and keeps one scratch workspace: do not run two encodes with
  *     the same handle on different streams at the same time.
+ *   - One device per process is assumed: kernel attributes (shared-memory limits) are set once.
+ *   - The kernels need compute capability 8.0 or newer (built for sm_90 by default).
  */
 #ifndef LLAMA_SAE_CUDA_H
 #define LLAMA_SAE_CUDA_H
@@ -157,7 +159,8 @@ void llama_sae_cuda_edits_free(llama_sae_cuda_edits* edits);
  * validated on the host first: latent/partner in range, at most one SCALE/CLAMP/SWAP per
  * latent (a swap claims both latents), at most one STEER per latent, at most MAX_CLAMPS clamps
  * and MAX_STEERS steers, finite values. On INVALID_ARGUMENT the table is unchanged.
- * The upload is enqueued on `stream` (the host array may be reused on return). */
+ * Synchronizes `stream` first (the previous upload's staging buffers are replaced), then enqueues
+ * the upload on `stream`; the caller's array may be reused on return. Not for graph capture. */
 int32_t llama_sae_cuda_edits_set(llama_sae_cuda_edits* edits, const llama_sae_cuda_edit* list, int32_t n_edits,
                                  void* stream);
 
