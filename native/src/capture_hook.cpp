@@ -3,6 +3,8 @@
 // applies the interventions to the rows being edited, in place, before any consumer reads them.
 #include "engine_internal.h"
 
+#include "cuda_hook.h"
+
 #include "kernel_status.h"
 #include "topk_encode.h"
 
@@ -57,7 +59,7 @@ bool capture(HookState * hs, const ggml_tensor * t, const LayerHook & lh, const 
 
 // Applies the block's edits to the rows being edited, in place: encode, edit, write the delta.
 bool intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, const std::vector<int32_t> & src_index, bool host) {
-    if (!host) return abort_with(hs, std::string("hook: interventions at ") + t->name + " need host memory (CPU backend)");
+    if (!host) return abort_with(hs, std::string("hook: interventions at ") + t->name + " on a non-CPU backend need the CUDA build");
     const int64_t n = (int64_t) src_index.size();
     const int32_t d = hs->n_embd;
     const SaeView view = lh.sae->view();
@@ -117,12 +119,16 @@ bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data) {
         return abort_with(hs, std::string("hook: ") + t->name + " is not a contiguous F32 [n_embd, n_tokens] tensor");
     }
     const bool host = t->buffer == nullptr || ggml_backend_buffer_is_host(t->buffer);
-    // By default capture first: captured rows are the clean residual of this block.
+    // Device memory with the CUDA build: the kernels run on the tensor where it is.
+    const bool on_cuda = !host && cuda_hook_available() && std::strstr(ggml_backend_buffer_name(t->buffer), "CUDA") != nullptr;
     const auto & capture_rows = by_output ? plan.output_index : plan.batch_index;
     const auto & edit_rows = by_output ? plan.edit_output_index : plan.edit_batch_index;
-    if (capturing && !hs->capture_after_edits && !capture(hs, t, lh, capture_rows, host)) return false;
-    if (editing && !intervene(hs, t, lh, edit_rows, host)) return false;
-    if (capturing && hs->capture_after_edits && !capture(hs, t, lh, capture_rows, host)) return false;
+    auto do_capture = [&] { return on_cuda ? cuda_capture(hs, t, lh, capture_rows) : capture(hs, t, lh, capture_rows, host); };
+    auto do_edit = [&] { return on_cuda ? cuda_intervene(hs, t, lh, il, edit_rows) : intervene(hs, t, lh, edit_rows, host); };
+    // By default capture first: captured rows are the clean residual of this block.
+    if (capturing && !hs->capture_after_edits && !do_capture()) return false;
+    if (editing && !do_edit()) return false;
+    if (capturing && hs->capture_after_edits && !do_capture()) return false;
     return true;
 }
 

@@ -1,5 +1,6 @@
 // Contexts, capture specs and batched runs (llama_sae_context_*).
 #include "api_error.h"
+#include "cuda_hook.h"
 #include "engine_internal.h"
 
 #include <algorithm>
@@ -224,6 +225,7 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
 
 void llama_sae_context_free(llama_sae_context * ctx) {
     if (!ctx) return;
+    cuda_release_hook(&ctx->hook);
     llama_free(ctx->lctx);
     delete ctx;
 }
