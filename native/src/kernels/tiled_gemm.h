@@ -34,7 +34,8 @@ namespace llama_sae {
 namespace detail {
 
 constexpr int kTileCols = 128;  // latents per P tile; a multiple of every kernel's NR
-constexpr int kRowBlock = 192;  // rows per P tile; a multiple of every kernel's MR (4, 6, 12)
+constexpr int kRowBlock = 192;
+constexpr int kMinChunkTiles = 16;  // 2048 latents  // rows per P tile; a multiple of every kernel's MR (4, 6, 12)
 
 /// Grows-only 64-byte-aligned float buffer.
 class AlignedFloats {
@@ -73,8 +74,11 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// their per-chunk state with it).
 inline int plan_chunks(int64_t N, int n_threads) {
     const int64_t n_tiles = ceil_div(N, kTileCols);
-    // Several chunks per thread let the dynamic scheduler even out busy cores; one thread needs one.
-    return static_cast<int>(std::min<int64_t>(n_tiles, n_threads == 1 ? 1 : 4 * n_threads));
+    // Several chunks per thread let the dynamic scheduler even out busy cores, but every chunk
+    // adds per-row selection state to merge: keep chunks >= kMinChunkTiles tiles when possible.
+    if (n_threads == 1) return 1;
+    const int64_t wanted = std::max<int64_t>(n_threads, std::min<int64_t>(4 * n_threads, n_tiles / kMinChunkTiles));
+    return static_cast<int>(std::min<int64_t>(n_tiles, wanted));
 }
 
 /// Returns false when scratch memory could not be allocated.

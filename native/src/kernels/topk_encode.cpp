@@ -29,34 +29,18 @@ inline bool better(const Cand& a, const Cand& b) {
     return ka > kb || (ka == kb && a.idx < b.idx);
 }
 
-// Binary heap with the WORST candidate on top (heap[0]); "worse" = !better and distinct.
+// Keeps the best k of buf[0, n) in buf[0, k) (unordered) and returns the k-th best key, which
+// becomes the row's rejection threshold.
 template <Activation M>
-inline void sift_up(Cand* h, int i) {
-    const Cand c = h[i];
-    while (i > 0) {
-        const int parent = (i - 1) / 2;
-        if (!better<M>(h[parent], c)) break;  // parent already worse than c
-        h[i] = h[parent];
-        i = parent;
-    }
-    h[i] = c;
+inline float compact(Cand* buf, int n, int k) {
+    std::nth_element(buf, buf + (k - 1), buf + n, [](const Cand& a, const Cand& b) { return better<M>(a, b); });
+    return key_of<M>(buf[k - 1].pre);
 }
 
-template <Activation M>
-inline void sift_down(Cand* h, int n, int i) {
-    const Cand c = h[i];
-    for (;;) {
-        int child = 2 * i + 1;
-        if (child >= n) break;
-        if (child + 1 < n && better<M>(h[child], h[child + 1])) ++child;  // pick the worse child
-        if (!better<M>(c, h[child])) break;
-        h[i] = h[child];
-        i = child;
-    }
-    h[i] = c;
-}
-
-// Per-(chunk, row) running top-k over the tiles of one super-block of rows.
+// Per-(chunk, row) running top-k over the tiles of one super-block of rows. Each (chunk, row)
+// owns a buffer of 2k candidates: accepted latents are appended; a full buffer is compacted to
+// its best k (nth_element) and the k-th best key becomes the threshold. Amortized O(1) per
+// accepted latent, versus O(log k) unpredictable branches for a heap.
 class TopKSink {
 public:
     TopKSink(const SaeView& sae, Activation mode, int32_t k, int32_t* idx, float* val,
@@ -71,7 +55,7 @@ public:
         const size_t slots = static_cast<size_t>(n_chunks) * static_cast<size_t>(rows);
         count_.assign(slots, 0);
         thr_.assign(slots, 0.0f);
-        heap_.resize(slots * static_cast<size_t>(k_));
+        heap_.resize(slots * static_cast<size_t>(cap()));
     }
 
     void consume(int chunk, int64_t row0, int rows, int64_t col0, int cols, const float* tile,
@@ -94,6 +78,8 @@ public:
     }
 
 private:
+    int cap() const { return 2 * k_; }
+
     size_t slot(int chunk, int64_t row) const {
         return static_cast<size_t>(chunk) * static_cast<size_t>(rows_) + static_cast<size_t>(row - row0_);
     }
@@ -106,38 +92,45 @@ private:
         return true;
     }
 
-    // Latents arrive in increasing index order within a chunk, so a newcomer with a key equal
-    // to the heap's worst loses the tie: one strict compare decides rejection.
+    // Latents arrive in increasing index order within a chunk, so a newcomer whose key equals
+    // the threshold (the k-th best so far) loses the tie: one strict compare decides rejection.
+    // count_ < 0 marks "compacted at least once" (thr_ valid); its magnitude is the fill.
     template <Activation M>
     void scan(int chunk, int64_t row0, int rows, int64_t col0, int cols, const float* tile,
               int64_t ldt) {
         const float* bias = sae_.b_enc + col0;
         const float* th = sae_.threshold;
-        const int k = k_;
+        const int k = k_, capacity = cap();
         for (int r = 0; r < rows; ++r) {
             const size_t s = slot(chunk, row0 + r);
-            Cand* h = heap_.data() + s * static_cast<size_t>(k);
+            Cand* buf = heap_.data() + s * static_cast<size_t>(capacity);
             int n = count_[s];
+            bool has_thr = n < 0;
+            if (has_thr) n = -n;
             float thr = thr_[s];
             const float* p = tile + r * ldt;
             int j = 0;
-            for (; n < k && j < cols; ++j) {  // filling phase: keep every eligible latent
+            for (; !has_thr && j < cols; ++j) {  // until the first compaction keep every eligible one
                 const float pre = p[j] + bias[j];
                 if (!eligible<M>(pre, th, col0 + j)) continue;
-                h[n] = Cand{pre, static_cast<int32_t>(col0 + j)};
-                sift_up<M>(h, n);
-                ++n;
-                if (n == k) thr = key_of<M>(h[0].pre);
+                buf[n++] = Cand{pre, static_cast<int32_t>(col0 + j)};
+                if (n == capacity) {
+                    thr = compact<M>(buf, n, k);
+                    n = k;
+                    has_thr = true;
+                }
             }
             for (; j < cols; ++j) {  // steady state: one compare rejects
                 const float pre = p[j] + bias[j];
                 if (!(key_of<M>(pre) > thr)) continue;
                 if (!eligible<M>(pre, th, col0 + j)) continue;
-                h[0] = Cand{pre, static_cast<int32_t>(col0 + j)};
-                sift_down<M>(h, k, 0);
-                thr = key_of<M>(h[0].pre);
+                buf[n++] = Cand{pre, static_cast<int32_t>(col0 + j)};
+                if (n == capacity) {
+                    thr = compact<M>(buf, n, k);
+                    n = k;
+                }
             }
-            count_[s] = n;
+            count_[s] = has_thr ? -n : n;
             thr_[s] = thr;
         }
     }
@@ -150,8 +143,8 @@ private:
             all.clear();
             for (int c = 0; c < n_chunks; ++c) {
                 const size_t s = slot(c, row0 + r);
-                const Cand* h = heap_.data() + s * static_cast<size_t>(k);
-                all.insert(all.end(), h, h + count_[s]);
+                const Cand* h = heap_.data() + s * static_cast<size_t>(cap());
+                all.insert(all.end(), h, h + std::abs(count_[s]));
             }
             const size_t keep = std::min(all.size(), static_cast<size_t>(k));
             std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
@@ -180,10 +173,10 @@ private:
     int64_t row0_ = 0, rows_ = 0;
     std::vector<int> count_;
     std::vector<float> thr_;
-    std::vector<Cand> heap_;
+    std::vector<Cand> heap_;  // [n_chunks][rows][2k] candidate buffers
 };
 
-// Candidate memory per super-block: n_chunks * rows * k entries (8 bytes each).
+// Candidate memory per super-block: n_chunks * rows * 2k entries (8 bytes each).
 constexpr int64_t kCandidateBudget = int64_t{4} << 20;
 constexpr int64_t kMaxSuperRows = 1536;
 
@@ -204,7 +197,7 @@ int32_t encode(const SaeView& sae, Activation mode, const float* x, int64_t n_ro
     const int n_threads = pool ? pool->size() : 1;
     const int n_chunks = detail::plan_chunks(sae.F, n_threads);
     const int64_t super_rows =
-        std::clamp<int64_t>(kCandidateBudget / (int64_t{n_chunks} * k), 1, kMaxSuperRows);
+        std::clamp<int64_t>(kCandidateBudget / (int64_t{n_chunks} * 2 * k), 1, kMaxSuperRows);
     TopKSink sink(sae, mode, k, idx, val, pool);
     bool ok;
     try {
