@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "sgemm.h"
@@ -76,6 +77,10 @@ void run_shape(int64_t T, int32_t d, int32_t F, int32_t k, int reps, int threads
     std::vector<float> val(static_cast<size_t>(T) * k);
     std::vector<float> C(static_cast<size_t>(T) * F);
     ThreadPool pool(threads);
+#ifdef LLAMA_SAE_HAVE_CBLAS
+    openblas_set_num_threads(threads);  // before timing anything: idle OpenBLAS threads must not spin
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its start-up threads park
+#endif
     SaeView sae{d, F, W.data(), b.data(), nullptr, nullptr, nullptr};
     const double gflop = 2.0 * T * d * F * 1e-9;
 
@@ -95,13 +100,13 @@ void run_shape(int64_t T, int32_t d, int32_t F, int32_t k, int reps, int threads
     double t_ref = t_gemm, c_ref = c_gemm;
     const char* ref_name = "our sgemm (no cblas in this build)";
 #ifdef LLAMA_SAE_HAVE_CBLAS
-    openblas_set_num_threads(threads);
     t_ref = median_seconds(reps, [&] {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(T), F, d, 1.0f,
                     x.data(), d, W.data(), d, 0.0f, C.data(), F);
     }, &c_ref);
     ref_name = "OpenBLAS cblas_sgemm";
     print_line("cblas_sgemm", t_ref, c_ref, gflop);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let OpenBLAS threads park
 #endif
     std::printf("  encode / %s: %.1f %% (wall), %.1f %% (cpu); our sgemm / baseline: %.1f %% (wall), %.1f %% (cpu)\n",
                 ref_name, 100.0 * t_ref / t_enc, 100.0 * c_ref / c_enc, 100.0 * t_ref / t_gemm,

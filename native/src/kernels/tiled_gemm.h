@@ -64,7 +64,9 @@ private:
 /// dst must hold ceil(rows / w) * w * K floats.
 void pack_panels(const float* src, int64_t ld, int64_t rows, int64_t K, int w, float* dst);
 
-/// Per-thread scratch (B tile, P tile), kept across calls.
+/// Per-thread scratch (packed A of the calling thread, B tile, P tile), kept across calls so
+/// repeated encodes do not page-fault fresh buffers.
+AlignedFloats& thread_a_scratch();
 AlignedFloats& thread_b_scratch();
 AlignedFloats& thread_p_scratch();
 
@@ -93,7 +95,7 @@ bool tiled_gemm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_
     const int n_chunks = plan_chunks(N, n_threads);
     max_super_rows = std::max<int64_t>(mr, max_super_rows / mr * mr);
 
-    AlignedFloats a_packed;
+    AlignedFloats& a_packed = thread_a_scratch();
     bool ok = true;
     for (int64_t s0 = 0; s0 < M; s0 += max_super_rows) {
         const int64_t rows = std::min(max_super_rows, M - s0);

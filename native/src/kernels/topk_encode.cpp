@@ -6,6 +6,11 @@
 
 #include "tiled_gemm.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LLAMA_SAE_X86 1
+#endif
+
 namespace llama_sae {
 
 namespace {
@@ -29,6 +34,42 @@ inline bool better(const Cand& a, const Cand& b) {
     return ka > kb || (ka == kb && a.idx < b.idx);
 }
 
+// Index of the first j in [j, cols) whose key (p[j] + bias[j], or its absolute value) is
+// > thr, or cols. Exact same float operations as the scalar scan, so results do not depend on it.
+int next_above_scalar(const float* p, const float* bias, int j, int cols, float thr, bool absolute) {
+    for (; j < cols; ++j) {
+        const float pre = p[j] + bias[j];
+        if ((absolute ? std::fabs(pre) : pre) > thr) return j;
+    }
+    return cols;
+}
+
+#ifdef LLAMA_SAE_X86
+// Eight latents per compare: the steady state of the scan is almost always "reject all".
+__attribute__((target("avx2"))) int next_above_avx2(const float* p, const float* bias, int j, int cols,
+                                                    float thr, bool absolute) {
+    const __m256 t = _mm256_set1_ps(thr);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (; j + 8 <= cols; j += 8) {
+        __m256 key = _mm256_add_ps(_mm256_loadu_ps(p + j), _mm256_loadu_ps(bias + j));
+        if (absolute) key = _mm256_andnot_ps(sign, key);
+        const int mask = _mm256_movemask_ps(_mm256_cmp_ps(key, t, _CMP_GT_OQ));
+        if (mask) return j + __builtin_ctz(static_cast<unsigned>(mask));
+    }
+    return next_above_scalar(p, bias, j, cols, thr, absolute);
+}
+#endif
+
+using NextAboveFn = int (*)(const float*, const float*, int, int, float, bool);
+
+NextAboveFn next_above_for(SimdLevel level) {
+#ifdef LLAMA_SAE_X86
+    if (level != SimdLevel::Scalar) return next_above_avx2;
+#endif
+    (void)level;
+    return next_above_scalar;
+}
+
 // Keeps the best k of buf[0, n) in buf[0, k) (unordered) and returns the k-th best key, which
 // becomes the row's rejection threshold.
 template <Activation M>
@@ -45,9 +86,8 @@ class TopKSink {
 public:
     TopKSink(const SaeView& sae, Activation mode, int32_t k, int32_t* idx, float* val,
              ThreadPool* pool)
-        : sae_(sae), mode_(mode), k_(k), idx_(idx), val_(val), pool_(pool) {}
-
-    bool ok() const { return ok_; }
+        : sae_(sae), mode_(mode), k_(k), idx_(idx), val_(val), pool_(pool),
+          next_above_(next_above_for(active_simd_level())) {}
 
     void begin_super(int64_t row0, int64_t rows, int n_chunks) {
         row0_ = row0;
@@ -120,9 +160,9 @@ private:
                     has_thr = true;
                 }
             }
-            for (; j < cols; ++j) {  // steady state: one compare rejects
+            // steady state: one compare rejects (eight at a time on SIMD paths)
+            for (; (j = next_above_(p, bias, j, cols, thr, M == Activation::TopKAbs)) < cols; ++j) {
                 const float pre = p[j] + bias[j];
-                if (!(key_of<M>(pre) > thr)) continue;
                 if (!eligible<M>(pre, th, col0 + j)) continue;
                 buf[n++] = Cand{pre, static_cast<int32_t>(col0 + j)};
                 if (n == capacity) {
@@ -169,7 +209,7 @@ private:
     int32_t* idx_;
     float* val_;
     ThreadPool* pool_;
-    bool ok_ = true;
+    NextAboveFn next_above_;
     int64_t row0_ = 0, rows_ = 0;
     std::vector<int> count_;
     std::vector<float> thr_;
