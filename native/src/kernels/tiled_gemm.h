@@ -79,7 +79,7 @@ inline int plan_chunks(int64_t N, int n_threads) {
     // Several chunks per thread let the dynamic scheduler even out busy cores, but every chunk
     // adds per-row selection state to merge: keep chunks >= kMinChunkTiles tiles when possible.
     if (n_threads == 1) return 1;
-    const int64_t wanted = std::max<int64_t>(n_threads, std::min<int64_t>(4 * n_threads, n_tiles / kMinChunkTiles));
+    const int64_t wanted = std::max<int64_t>(n_threads, std::min<int64_t>(2 * n_threads, n_tiles / kMinChunkTiles));
     return static_cast<int>(std::min<int64_t>(n_tiles, wanted));
 }
 

@@ -187,8 +187,10 @@ private:
                 all.insert(all.end(), h, h + std::abs(count_[s]));
             }
             const size_t keep = std::min(all.size(), static_cast<size_t>(k));
-            std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
-                              [](const Cand& a, const Cand& b) { return better<M>(a, b); });
+            const auto cmp = [](const Cand& a, const Cand& b) { return better<M>(a, b); };
+            const auto mid = all.begin() + static_cast<std::ptrdiff_t>(keep);
+            if (keep > 0 && keep < all.size()) std::nth_element(all.begin(), mid - 1, all.end(), cmp);
+            std::sort(all.begin(), mid, cmp);
             int32_t* oi = idx_ + (row0 + r) * k;
             float* ov = val_ + (row0 + r) * k;
             for (size_t i = 0; i < keep; ++i) {
