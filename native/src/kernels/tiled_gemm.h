@@ -23,6 +23,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -93,10 +94,12 @@ bool tiled_gemm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_
     const int n_threads = pool ? pool->size() : 1;
     const int64_t n_tiles = ceil_div(N, kTileCols);
     const int n_chunks = plan_chunks(N, n_threads);
+    // Packed A of a super-block stays <= 4M floats (16 MiB) whatever d is.
+    max_super_rows = std::min<int64_t>(max_super_rows, (int64_t{1} << 22) / K);
     max_super_rows = std::max<int64_t>(mr, max_super_rows / mr * mr);
 
     AlignedFloats& a_packed = thread_a_scratch();
-    bool ok = true;
+    std::atomic<bool> ok{true};
     for (int64_t s0 = 0; s0 < M; s0 += max_super_rows) {
         const int64_t rows = std::min(max_super_rows, M - s0);
         const int64_t n_panels = ceil_div(rows, mr);
@@ -128,7 +131,7 @@ bool tiled_gemm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_
             float* bt = thread_b_scratch().get(static_cast<size_t>(kTileCols) * K);
             float* pt = thread_p_scratch().get(static_cast<size_t>(kRowBlock) * kTileCols);
             if (!bt || !pt) {
-                ok = false;  // benign race: only ever set to false
+                ok = false;
                 return;
             }
             for (int64_t tile = t0; tile < t1; ++tile) {
