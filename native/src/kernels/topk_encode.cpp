@@ -1,6 +1,8 @@
 #include "topk_encode.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cmath>
 #include <new>
 #include <vector>
@@ -96,6 +98,11 @@ public:
         const size_t slots = static_cast<size_t>(n_chunks) * static_cast<size_t>(rows);
         count_.assign(slots, 0);
         thr_.assign(slots, 0.0f);
+        if (rows > floor_rows_) {
+            floor_.reset(new std::atomic<float>[static_cast<size_t>(rows)]);
+            floor_rows_ = rows;
+        }
+        for (int64_t r = 0; r < rows; ++r) floor_[r].store(-INFINITY, std::memory_order_relaxed);
         heap_.resize(slots * static_cast<size_t>(cap()));
     }
 
@@ -136,6 +143,10 @@ private:
     // Latents arrive in increasing index order within a chunk, so a newcomer whose key equals
     // the threshold (the k-th best so far) loses the tie: one strict compare decides rejection.
     // count_ < 0 marks "compacted at least once" (thr_ valid); its magnitude is the fill.
+    //
+    // Chunks of the same row also share a floor: once any chunk holds k candidates with keys
+    // >= t, no key < t anywhere can reach the row's top k, so every chunk may reject keys
+    // <= floor = nextafter(t, -inf) (keys == t survive: they may win the tie on index).
     template <Activation M>
     void scan(int chunk, int64_t row0, int rows, int64_t col0, int cols, const float* tile,
               int64_t ldt) {
@@ -144,31 +155,45 @@ private:
         const int k = k_, capacity = cap();
         for (int r = 0; r < rows; ++r) {
             const size_t s = slot(chunk, row0 + r);
+            std::atomic<float>& shared_floor = floor_[row0 + r - row0_];
             Cand* buf = heap_.data() + s * static_cast<size_t>(capacity);
             int n = count_[s];
             bool has_thr = n < 0;
             if (has_thr) n = -n;
             float thr = thr_[s];
+            float floor = shared_floor.load(std::memory_order_relaxed);
+            auto after_compaction = [&] {
+                float mine = std::nextafter(thr, -INFINITY);
+                float cur = shared_floor.load(std::memory_order_relaxed);
+                while (mine > cur && !shared_floor.compare_exchange_weak(cur, mine, std::memory_order_relaxed)) {
+                }
+                floor = std::max(floor, std::max(mine, cur));
+            };
             const float* p = tile + r * ldt;
             int j = 0;
             for (; !has_thr && j < cols; ++j) {  // until the first compaction keep every eligible one
                 const float pre = p[j] + bias[j];
+                if (floor > -INFINITY && !(key_of<M>(pre) > floor)) continue;
                 if (!eligible<M>(pre, th, col0 + j)) continue;
                 buf[n++] = Cand{pre, static_cast<int32_t>(col0 + j)};
                 if (n == capacity) {
                     thr = compact<M>(buf, n, k);
                     n = k;
                     has_thr = true;
+                    after_compaction();
                 }
             }
             // steady state: one compare rejects (eight at a time on SIMD paths)
-            for (; (j = next_above_(p, bias, j, cols, thr, M == Activation::TopKAbs)) < cols; ++j) {
+            float reject = std::max(thr, floor);
+            for (; (j = next_above_(p, bias, j, cols, reject, M == Activation::TopKAbs)) < cols; ++j) {
                 const float pre = p[j] + bias[j];
                 if (!eligible<M>(pre, th, col0 + j)) continue;
                 buf[n++] = Cand{pre, static_cast<int32_t>(col0 + j)};
                 if (n == capacity) {
                     thr = compact<M>(buf, n, k);
                     n = k;
+                    after_compaction();
+                    reject = std::max(thr, floor);
                 }
             }
             count_[s] = has_thr ? -n : n;
@@ -216,6 +241,8 @@ private:
     int64_t row0_ = 0, rows_ = 0;
     std::vector<int> count_;
     std::vector<float> thr_;
+    std::unique_ptr<std::atomic<float>[]> floor_;  // [rows] shared rejection floor per row
+    int64_t floor_rows_ = 0;
     std::vector<Cand> heap_;  // [n_chunks][rows][2k] candidate buffers
 };
 

@@ -160,6 +160,21 @@ Problem tie_problem(int32_t d, int32_t F, int64_t n, kt::Rng& rng) {
     return p;
 }
 
+// Three identical 128-latent tiles (one per chunk on a 3-thread pool): every key of the row's
+// k-th place is tied across chunks and the lowest-index copies must win however the chunks
+// interleave (guards the cross-chunk rejection floor, which must keep keys equal to it).
+Problem cross_chunk_tie_problem(int64_t n, kt::Rng& rng) {
+    Problem base = tie_problem(24, 128, n, rng);
+    Problem p = base;
+    p.F = 3 * 128;
+    for (int c = 1; c < 3; ++c) {
+        p.W.insert(p.W.end(), base.W.begin(), base.W.end());
+        p.b.insert(p.b.end(), base.b.begin(), base.b.end());
+        p.th.insert(p.th.end(), base.th.begin(), base.th.end());
+    }
+    return p;
+}
+
 void run_case(const Problem& p, int32_t k, bool exact, ThreadPool* pool, const char* label) {
     for (Activation m : {Activation::TopKRelu, Activation::TopKAbs, Activation::JumpRelu, Activation::Relu}) {
         std::vector<int32_t> idx(static_cast<size_t>(p.n * k), -77);
@@ -255,6 +270,13 @@ int main() {
         run_case(tie_problem(5, 129, 7, rng), 129, true, nullptr, L);       // exact ties, K = F
     }
     clear_forced_simd_level();
+    {
+        ThreadPool pool8(8);
+        for (int rep = 0; rep < 3; ++rep) {
+            run_case(cross_chunk_tie_problem(300, rng), 10, true, &pool3, "cross-chunk ties");
+            run_case(cross_chunk_tie_problem(300, rng), 3, true, &pool8, "cross-chunk ties");
+        }
+    }
     // Several super-blocks of rows (k = F forces small super-blocks) and chunk merging.
     run_case(random_problem(12, 1000, 700, rng), 1000, false, &pool3, "k=F many rows");
     check_paths_agree(random_problem(45, 700, 90, rng), 20, &pool3);
