@@ -94,6 +94,8 @@ int main(int argc, char ** argv) {
     llama_sae_context * plain = make_ctx(false, pack_prompts, 2048);
     llama_sae_context * last = make_ctx(true, pack_prompts, 2048);
     llama_sae_context * all = make_ctx(true, pack_prompts, 2048);
+    llama_sae_context * cap = make_ctx(true, pack_prompts, 2048);
+    OK(llama_sae_context_set_capture(cap, layers.data(), L, nullptr, 0, true));
     int32_t pos_last[] = {-1};
     OK(llama_sae_context_set_capture(last, layers.data(), L, pos_last, 1, false));
     OK(llama_sae_context_set_capture(all, layers.data(), L, nullptr, 0, true));
@@ -103,11 +105,13 @@ int main(int argc, char ** argv) {
     }
     auto prefill = [&](llama_sae_context * c) { OK(llama_sae_context_run(c, tokens.data(), offsets.data(), n_prompts)); };
     const double t_plain = median_ms(5, [&] { prefill(plain); });
+    const double t_cap = median_ms(5, [&] { prefill(cap); });
     const double t_last = median_ms(5, [&] { prefill(last); });
     const double t_all = median_ms(5, [&] { prefill(all); });
     const double ntok = (double) n_prompts * plen;
     std::printf("| prefill | ms | tokens/s | time vs plain |\n|---|---|---|---|\n");
     std::printf("| plain llama.cpp | %.2f | %.0f | 1.000 |\n", t_plain, ntok / t_plain * 1e3);
+    std::printf("| capture every position, all %d layers (no SAE) | %.2f | %.0f | %.3f |\n", L, t_cap, ntok / t_cap * 1e3, t_cap / t_plain);
     std::printf("| capture + encode last position, all %d layers | %.2f | %.0f | %.3f |\n", L, t_last, ntok / t_last * 1e3, t_last / t_plain);
     std::printf("| capture + encode every position, all %d layers | %.2f | %.0f | %.3f |\n\n", L, t_all, ntok / t_all * 1e3, t_all / t_plain);
 
@@ -153,7 +157,7 @@ int main(int argc, char ** argv) {
     std::printf("| study workload: %d prompts x %d tokens, all %d layers, position 3, capture + encode | ms |\n|---|---|\n", study, plen, L);
     std::printf("| with the hook | %.1f |\n| plain llama.cpp forward | %.1f |\n", t_study, t_study_plain);
 
-    llama_sae_context_free(plain); llama_sae_context_free(last); llama_sae_context_free(all);
+    llama_sae_context_free(plain); llama_sae_context_free(last); llama_sae_context_free(all); llama_sae_context_free(cap);
     llama_sae_context_free(gplain); llama_sae_context_free(gedit);
     llama_sae_sae_free(sae);
     llama_sae_model_free(m);
