@@ -81,10 +81,20 @@ llama_sae_cuda_sae * device_sae(HookState * hs, const llama_sae_sae * sae) {
     return out;
 }
 
-bool gather(HookState * hs, CudaHookState & cs, const ggml_tensor * t, const std::vector<int32_t> & src, int32_t d) {
-    for (size_t i = 0; i < src.size(); ++i) {
-        const char * from = (const char *) t->data + (size_t) src[i] * t->nb[1];
-        if (!check(hs, cudaMemcpyAsync(cs.x + i * d, from, d * sizeof(float), cudaMemcpyDeviceToDevice, cs.stream), "gather")) return false;
+// Copies rows src[i] of t into consecutive scratch rows (to_scratch) or back (!to_scratch); runs of
+// consecutive source rows move in one copy (capturing every position is a single copy).
+bool move_rows(HookState * hs, CudaHookState & cs, const ggml_tensor * t, const std::vector<int32_t> & src, int32_t d, bool to_scratch) {
+    const size_t row = (size_t) d * sizeof(float);
+    for (size_t i = 0; i < src.size();) {
+        size_t j = i + 1;
+        while (j < src.size() && src[j] == src[j - 1] + 1) ++j;
+        char * tensor_rows = (char *) t->data + (size_t) src[i] * t->nb[1];
+        float * scratch_rows = cs.x + i * d;
+        const cudaError_t e = to_scratch
+            ? cudaMemcpyAsync(scratch_rows, tensor_rows, (j - i) * row, cudaMemcpyDeviceToDevice, cs.stream)
+            : cudaMemcpyAsync(tensor_rows, scratch_rows, (j - i) * row, cudaMemcpyDeviceToDevice, cs.stream);
+        if (!check(hs, e, to_scratch ? "gather" : "scatter")) return false;
+        i = j;
     }
     return true;
 }
@@ -102,7 +112,7 @@ bool cuda_capture(HookState * hs, const ggml_tensor * t, const LayerHook & lh, c
     const int32_t d = hs->n_embd;
     const size_t n = src_index.size();
     const int32_t k = lh.sae ? lh.k : 1;
-    if (!ensure(hs, cs, n, d, k) || !gather(hs, cs, t, src_index, d)) return false;
+    if (!ensure(hs, cs, n, d, k) || !move_rows(hs, cs, t, src_index, d, true)) return false;
     const DecodePlan & plan = *hs->plan;
     const int64_t first = plan.row_index.front();  // a call's rows are contiguous in the global order
     float * host_rows = (*hs->rows)[lh.capture_slot].data() + first * d;
@@ -127,7 +137,10 @@ bool cuda_intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, int32
         hs->error = "hook (CUDA): interventions with a jumprelu/relu SAE run on the CPU backend only";
         return false;
     }
-    if (!ensure(hs, cs, n, d, lh.k) || !gather(hs, cs, t, src_index, d)) return false;
+    bool all_noop = lh.steers.empty();
+    for (const LatentEdit & e : lh.edits) all_noop = all_noop && e.op == kEditSwap && e.partner == e.latent;
+    if (all_noop) return true;  // nothing can change: leave the rows untouched
+    if (!ensure(hs, cs, n, d, lh.k) || !move_rows(hs, cs, t, src_index, d, true)) return false;
     llama_sae_cuda_sae * dev = device_sae(hs, lh.sae);
     if (!dev) return false;
     // The edit table on the device, rebuilt when the layer's edits changed.
@@ -139,6 +152,7 @@ bool cuda_intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, int32
     if (cs.edits_version[layer] != hs->edits_version) {
         std::vector<llama_sae_cuda_edit> list;
         for (const LatentEdit & e : lh.edits) {
+            if (e.op == kEditSwap && e.partner == e.latent) continue;  // swapping a latent with itself is a no-op
             const int32_t op = e.op == kEditScale ? LLAMA_SAE_CUDA_EDIT_SCALE : e.op == kEditClamp ? LLAMA_SAE_CUDA_EDIT_CLAMP : LLAMA_SAE_CUDA_EDIT_SWAP;
             list.push_back({op, e.latent, e.partner, e.value});
         }
@@ -153,10 +167,7 @@ bool cuda_intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, int32
     if (!check_sae(hs, llama_sae_cuda_apply_edits_and_update(dev, cs.x, (int32_t) n, lh.k, cs.idx, cs.val, cs.edits[layer], update,
                                                               cs.stream), "apply edits")) return false;
     // Scatter back; rows the edits left untouched are copied back bit-identical.
-    for (size_t i = 0; i < n; ++i) {
-        char * to = (char *) t->data + (size_t) src_index[i] * t->nb[1];
-        if (!check(hs, cudaMemcpyAsync(to, cs.x + i * d, d * sizeof(float), cudaMemcpyDeviceToDevice, cs.stream), "scatter")) return false;
-    }
+    if (!move_rows(hs, cs, t, src_index, d, false)) return false;
     return check(hs, cudaStreamSynchronize(cs.stream), "synchronize");
 }
 
