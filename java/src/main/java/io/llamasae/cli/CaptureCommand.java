@@ -1,13 +1,9 @@
 package io.llamasae.cli;
 
-import io.llamasae.data.Dataset;
-import io.llamasae.data.DatasetFormat;
-import io.llamasae.data.DatasetReader;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.CaptureSpec;
 import io.llamasae.engine.DatasetCapture;
 import io.llamasae.engine.Engine;
-import io.llamasae.engine.EngineOptions;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
@@ -19,23 +15,22 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code llama-sae capture}: residual-stream activations of a dataset into a safetensors file. */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = "Capture residual-stream activations at chosen layers and positions into safetensors.")
 public final class CaptureCommand implements Callable<Integer> {
+    @Mixin
+    DatasetOptions data;
+
+    @Mixin
+    RunOptions run;
+
     @Option(names = "--model", required = true, description = "GGUF model file")
     Path model;
-
-    @Option(names = "--dataset", required = true, description = "GSM8K jsonl, chain-of-thought jsonl or plain text (one prompt per line)")
-    Path dataset;
-
-    @Option(names = "--format", description = "Dataset format: ${COMPLETION-CANDIDATES} (default: detected)")
-    DatasetFormat format;
 
     @Option(names = "--layers", required = true, description = "Layers, e.g. 0,3,14 or all")
     String layers;
@@ -50,48 +45,27 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output .safetensors file (written atomically)")
     Path out;
 
-    @Option(names = "--limit", description = "Use only the first N samples")
-    Integer limit;
-
-    @Option(names = "--batch", defaultValue = "16", description = "Prompts per decode call (default ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)")
-    int threads;
-
-    @Option(names = "--ctx", defaultValue = "0", description = "Tokens per decode call (0 = min(train ctx, 4096))")
-    int ctx;
-
     @Option(names = "--sae", description = "SAE to encode the captured layer with inside the forward pass (one layer only)")
     Path sae;
 
     @Option(names = "--codes-out", description = "Where the SAE codes go (with --sae)")
     Path codesOut;
 
-    @Option(names = "--skip-bad", description = "Skip malformed dataset lines (counted and reported) instead of failing")
-    boolean skipBad;
-
     @Override
     public Integer call() throws Exception {
-        DatasetReader.Options opts = DatasetReader.Options.defaults().withSkipBad(skipBad);
-        if (format != null) opts = opts.withFormat(format);
-        Dataset data = DatasetReader.read(dataset, opts);
-        List<Sample> samples = limit == null ? data.samples() : data.samples().subList(0, Math.min(limit, data.samples().size()));
-        System.err.println(data.summary());
+        List<Sample> samples = data.read();
         LayerConvention conv = LayerConvention.parse(convention);
         Sae saeWeights = sae == null ? null : SaeLoader.load(sae, Optional.empty(), OptionalInt.empty());
         if (saeWeights != null && codesOut == null) throw new IllegalArgumentException("--sae needs --codes-out");
         try (Model m = Model.load(model);
              NativeSae ns = saeWeights == null ? null : NativeSae.of(saeWeights);
-             Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(Math.min(batch, 256)).withThreads(threads))) {
+             Engine e = Engine.open(m, run.engineOptions())) {
             CaptureSpec spec = CaptureSpec.parse(layers, positions, conv, m.info().nLayer());
             List<String> ids = samples.stream().map(Sample::id).toList();
             List<String> prompts = samples.stream().map(Sample::prompt).toList();
             DatasetCapture.Summary s;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("capture").setInitialMax(samples.size())
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                    .build()) {
-                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, conv, out, batch, bar::stepTo, ns, codesOut);
+            try (ProgressBar bar = Progress.bar("capture", samples.size())) {
+                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, conv, out, run.batch, bar::stepTo, ns, codesOut);
             }
             System.out.printf("wrote %s: %d samples, %d rows per tensor, tensors %s%n", s.file(), s.samples(), s.rowsPerTensor(),
                     s.tensors());

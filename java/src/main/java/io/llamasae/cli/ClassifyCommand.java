@@ -8,7 +8,7 @@ import io.llamasae.analysis.AnalysisMode;
 import io.llamasae.analysis.FeasibilityConfig;
 import io.llamasae.analysis.SeedThresholds;
 import io.llamasae.analysis.SoundThresholds;
-import io.llamasae.report.AtomicFiles;
+import io.llamasae.io.AtomicFiles;
 import io.llamasae.report.StoredFormatException;
 import io.llamasae.report.StoredRelabeler;
 import picocli.CommandLine.Command;

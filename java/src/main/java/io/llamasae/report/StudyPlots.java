@@ -1,5 +1,7 @@
 package io.llamasae.report;
 
+import io.llamasae.io.AtomicFiles;
+
 import io.llamasae.analysis.BandResult;
 import io.llamasae.analysis.FeatureAnalysis;
 import io.llamasae.analysis.RankedFeature;

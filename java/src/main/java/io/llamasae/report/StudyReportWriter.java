@@ -1,5 +1,7 @@
 package io.llamasae.report;
 
+import io.llamasae.io.AtomicFiles;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llamasae.analysis.BandResult;

@@ -3,7 +3,7 @@ package io.llamasae.sae;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.llamasae.sae.safetensors.AtomicFiles;
+import io.llamasae.io.AtomicFiles;
 import io.llamasae.sae.safetensors.SafetensorsWriter;
 import io.llamasae.sae.safetensors.Tensor;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import io.llamasae.model.gguf.GgufReader;
 import io.llamasae.model.gguf.GgufTensorInfo;
 import io.llamasae.model.gguf.GgufValue;
 import io.llamasae.model.gguf.GgufWriter;
-import io.llamasae.model.gguf.Half;
+import io.llamasae.io.HalfFloats;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -231,7 +231,7 @@ class ReferenceLlamaTest {
             }
             float d = amax / 127;
             float id = d != 0 ? 1 / d : 0;
-            out.putShort(Half.fromFloat(d));
+            out.putShort(HalfFloats.floatToF16(d));
             for (int j = 0; j < 32; j++) {
                 out.put((byte) Math.round(x[b + j] * id));
             }

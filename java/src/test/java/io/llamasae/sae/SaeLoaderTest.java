@@ -1,5 +1,7 @@
 package io.llamasae.sae;
 
+import io.llamasae.io.HalfFloats;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -164,8 +166,8 @@ class SaeLoaderTest {
         float[] bf = new float[F * D];
         float[] wt = transpose(wEncFd, F, D);
         for (int i = 0; i < bf.length; i++) {
-            bf[i] = io.llamasae.sae.safetensors.HalfFloats.bf16ToFloat(
-                    io.llamasae.sae.safetensors.HalfFloats.floatToBf16(wt[i]));
+            bf[i] = HalfFloats.bf16ToFloat(
+                    HalfFloats.floatToBf16(wt[i]));
         }
         assertSameCodes(select(pre(transpose(bf, D, F), bEnc, bDec, x), Activation.RELU, null, 10), r, 10, x);
     }

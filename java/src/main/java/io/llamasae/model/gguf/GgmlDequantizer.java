@@ -1,5 +1,7 @@
 package io.llamasae.model.gguf;
 
+import io.llamasae.io.HalfFloats;
+
 import java.nio.ByteBuffer;
 
 /** Converts raw ggml tensor bytes (F32, F16, BF16, Q8_0) to floats. */
@@ -20,18 +22,18 @@ final class GgmlDequantizer {
             }
             case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    dst[dstOff + i] = Half.toFloat(src.getShort());
+                    dst[dstOff + i] = HalfFloats.f16ToFloat(src.getShort());
                 }
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) {
-                    dst[dstOff + i] = Half.bf16ToFloat(src.getShort());
+                    dst[dstOff + i] = HalfFloats.bf16ToFloat(src.getShort());
                 }
             }
             case Q8_0 -> {
                 // block_q8_0 = { f16 d; int8 qs[32]; }, x = d * q
                 for (int b = 0; b < n; b += 32) {
-                    float d = Half.toFloat(src.getShort());
+                    float d = HalfFloats.f16ToFloat(src.getShort());
                     for (int j = 0; j < 32; j++) {
                         dst[dstOff + b + j] = d * src.get();
                     }

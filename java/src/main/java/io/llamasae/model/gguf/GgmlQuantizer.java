@@ -1,5 +1,7 @@
 package io.llamasae.model.gguf;
 
+import io.llamasae.io.HalfFloats;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -23,7 +25,7 @@ public final class GgmlQuantizer {
             }
             case F16 -> {
                 for (float v : x) {
-                    out.putShort(Half.fromFloat(v));
+                    out.putShort(HalfFloats.floatToF16(v));
                 }
             }
             case BF16 -> {
@@ -55,7 +57,7 @@ public final class GgmlQuantizer {
             }
             float d = amax / 127;
             float id = d != 0 ? 1.0f / d : 0.0f;
-            out.putShort(Half.fromFloat(d));
+            out.putShort(HalfFloats.floatToF16(d));
             for (int j = 0; j < 32; j++) {
                 float v = x[b + j] * id;
                 // C roundf: halves away from zero

@@ -1,5 +1,7 @@
 package io.llamasae.model.gguf;
 
+import io.llamasae.io.HalfFloats;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -208,7 +210,7 @@ public final class GgufWriter {
                 if (t.type == GgmlType.F32) {
                     bb.putFloat(v);
                 } else {
-                    bb.putShort(Half.fromFloat(v));
+                    bb.putShort(HalfFloats.floatToF16(v));
                 }
             }
             w.bytes(bb.array());

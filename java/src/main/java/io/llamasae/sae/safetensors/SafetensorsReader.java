@@ -1,5 +1,7 @@
 package io.llamasae.sae.safetensors;
 
+import io.llamasae.io.HalfFloats;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package io.llamasae.sae.safetensors;
 
+import io.llamasae.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

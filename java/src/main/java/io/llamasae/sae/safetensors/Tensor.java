@@ -1,5 +1,7 @@
 package io.llamasae.sae.safetensors;
 
+import io.llamasae.io.HalfFloats;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;

@@ -11,7 +11,7 @@ import io.llamasae.sae.Sae;
 import io.llamasae.sae.SaeLensWriter;
 import io.llamasae.sae.SaeMetrics;
 import io.llamasae.sae.SparseCodes;
-import io.llamasae.sae.safetensors.AtomicFiles;
+import io.llamasae.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

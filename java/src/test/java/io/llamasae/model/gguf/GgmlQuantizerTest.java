@@ -1,5 +1,7 @@
 package io.llamasae.model.gguf;
 
+import io.llamasae.io.HalfFloats;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +23,7 @@ class GgmlQuantizerTest {
         // 1 + 3*2^-8 is halfway between 1+2^-7 (odd) and 1+2^-6 (even)
         assertEquals(0x3F82, GgmlQuantizer.toBf16(1f + 3 * 0x1p-8f) & 0xFFFF);
         assertEquals(0x3F81, GgmlQuantizer.toBf16(1f + 0x1p-8f + 0x1p-20f) & 0xFFFF);
-        assertTrue(Float.isNaN(Half.bf16ToFloat(GgmlQuantizer.toBf16(Float.NaN))));
+        assertTrue(Float.isNaN(HalfFloats.bf16ToFloat(GgmlQuantizer.toBf16(Float.NaN))));
     }
 
     @Test

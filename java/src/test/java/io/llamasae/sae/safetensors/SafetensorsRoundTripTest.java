@@ -1,5 +1,7 @@
 package io.llamasae.sae.safetensors;
 
+import io.llamasae.io.HalfFloats;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,13 +1,15 @@
-package io.llamasae.sae.safetensors;
+package io.llamasae.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
-/** Temp-file-then-rename helpers so readers never see a half-written output. */
+/** Temp-file-then-rename writes, so readers never see a half-written output. */
 public final class AtomicFiles {
     private AtomicFiles() {
     }
@@ -29,17 +31,26 @@ public final class AtomicFiles {
         }
     }
 
-    /** Writes {@code bytes} to {@code out} atomically. */
-    public static void writeBytes(Path out, byte[] bytes) throws IOException {
-        Path tmp = tempBeside(out);
+    /** Writes {@code bytes} to {@code out} atomically (synced before the rename). */
+    public static void writeBytes(Path out, byte[] bytes) {
         try {
-            Files.write(tmp, bytes);
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
+            Path tmp = tempBeside(out);
+            try {
+                Files.write(tmp, bytes);
+                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+                moveInto(tmp, out);
+            } finally {
+                Files.deleteIfExists(tmp);
             }
-            moveInto(tmp, out);
-        } finally {
-            Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Writes UTF-8 text to {@code out} atomically. */
+    public static void writeString(Path out, String text) {
+        writeBytes(out, text.getBytes(StandardCharsets.UTF_8));
     }
 }

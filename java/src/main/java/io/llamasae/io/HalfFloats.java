@@ -1,12 +1,12 @@
-package io.llamasae.model.gguf;
+package io.llamasae.io;
 
-/** IEEE 754 binary16 and bfloat16 conversions (Java 17 has no Float.float16ToFloat). */
-public final class Half {
-    private Half() {
+/** IEEE 754 binary16 and bfloat16 conversions (Java 17 has no Float.float16ToFloat), shared by the GGUF and safetensors code. */
+public final class HalfFloats {
+    private HalfFloats() {
     }
 
     /** binary16 bits to float (exact). */
-    public static float toFloat(short h) {
+    public static float f16ToFloat(short h) {
         int bits = h & 0xFFFF;
         int sign = (bits & 0x8000) << 16;
         int exp = (bits >>> 10) & 0x1F;
@@ -24,7 +24,7 @@ public final class Half {
     }
 
     /** float to binary16 bits, rounding to nearest even (as ggml's FP32_TO_FP16). */
-    public static short fromFloat(float f) {
+    public static short floatToF16(float f) {
         int x = Float.floatToRawIntBits(f);
         int sign = (x >>> 16) & 0x8000;
         int e = (x >>> 23) & 0xFF;
@@ -63,5 +63,15 @@ public final class Half {
     /** bfloat16 bits to float (exact). */
     public static float bf16ToFloat(short b) {
         return Float.intBitsToFloat((b & 0xFFFF) << 16);
+    }
+
+    /** Float to BF16 bits, round to nearest even; NaN stays NaN. */
+    public static short floatToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7fffffff) > 0x7f800000) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
     }
 }
