@@ -28,6 +28,7 @@ echo "build: $(( $(date +%s) - t0 )) s" | tee -a $out/build.log
 nvidia-smi --query-gpu=name,memory.total,compute_cap,driver_version --format=csv | tee $out/gpu.txt
 LLAMA_SAE_TEST_MODEL=.devcarry/test-model.gguf $work/build/native/test_engine_cuda 2>&1 | tee $out/test_engine_cuda.log
 (cd $work/build/cuda && timeout 120 ./test_cuda_topk_encode && timeout 60 ./test_cuda_sparse_edit) > $out/test_cuda_kernels.log 2>&1; echo "cuda kernel tests exit $?" | tee -a $out/test_cuda_kernels.log
+[ -n "${SKIP_BENCH:-}" ] && exit 0
 GGUF_PY=$work/llama.cpp/gguf-py python3 bench/tools/make_llama_gguf.py .devcarry/test-model.gguf $work/bench-1b.gguf \
   --layers 16 --embd 2048 --ff 8192 --heads 32 --kv-heads 8 2>&1 | tail -1
 timeout 240 $work/build/native/bench_hook $work/bench-1b.gguf -1 64 64 16384 64 32 1495 2>&1 | tee $out/bench_hook_gpu.md

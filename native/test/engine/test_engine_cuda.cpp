@@ -129,15 +129,16 @@ int main() {
     CHECK(std::memcmp(noop_gpu.logits.data(), plain_gpu.logits.data(), plain_gpu.logits.size() * sizeof(float)) == 0, "GPU no-op edits changed logits");
 
     // An edit's delta on the GPU vs the CPU edit of the same clean GPU rows: ablate the strongest latent of row 0.
-    const int32_t layer = L / 2, latent = c_gpu.idx[(size_t) layer * n_rows * K];
+    const int64_t per_layer = n_rows / L;  // rows and codes are stored layer after layer
+    const int32_t layer = L / 2, latent = c_gpu.idx[(size_t) layer * per_layer * K];
     llama_sae_edit ablate[] = {{layer, latent, LLAMA_SAE_EDIT_SCALE, 0.0f, -1}};
     if (run(gpu, true, true, true, ablate, 1, edit_gpu)) return 1;
     double delta_err = 0, delta_ref = 0;
-    for (int64_t r = 0; r < n_rows; ++r) {
-        const float * x = c_gpu.rows.data() + ((size_t) layer * n_rows + r) * d;
-        const float * y = edit_gpu.rows.data() + ((size_t) layer * n_rows + r) * d;
-        const int32_t * ix = ref_idx.data() + ((size_t) layer * n_rows + r) * K;
-        const float * vx = ref_val.data() + ((size_t) layer * n_rows + r) * K;
+    for (int64_t r = 0; r < per_layer; ++r) {
+        const float * x = c_gpu.rows.data() + ((size_t) layer * per_layer + r) * d;
+        const float * y = edit_gpu.rows.data() + ((size_t) layer * per_layer + r) * d;
+        const int32_t * ix = ref_idx.data() + ((size_t) layer * per_layer + r) * K;
+        const float * vx = ref_val.data() + ((size_t) layer * per_layer + r) * K;
         for (int j = 0; j < d; ++j) {
             double expect = x[j];
             for (int s = 0; s < K; ++s) if (ix[s] == latent) expect -= (double) vx[s] * wd[(size_t) latent * d + j];
