@@ -1,5 +1,6 @@
 package io.llamasae.validation;
 
+import io.llamasae.engine.CaptureSpec;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.Generation;
 import io.llamasae.engine.GenerationOptions;
@@ -32,12 +33,26 @@ public final class InterventionComparison {
         }
     }
 
+    /**
+     * A capture of the edited rows, so the clean run computes the same rows as the edited one: the
+     * engine makes every captured or edited row of the LAST block a logits output, and a batch with
+     * one output row rounds the output matmul differently from one with several (seen as KL ~1e-15
+     * between a clean run and a no-op edit). Capturing the edited positions in both runs keeps a
+     * no-op edit bit-identical.
+     */
+    static CaptureSpec sameGraphPath(InterventionSpec spec) {
+        List<Integer> blocks = spec.edits().stream().map(io.llamasae.engine.Edit::block).distinct().toList();
+        if (spec.allPositions()) return CaptureSpec.allPositions(blocks);
+        return CaptureSpec.of(blocks, spec.positions().isEmpty() ? List.of(-1) : spec.positions());
+    }
+
     public static List<Pair> run(Engine engine, List<int[]> prompts, List<String> ids, InterventionSpec spec, GenerationOptions options,
                                  int maxPromptsPerCall) {
         int[] lengths = prompts.stream().mapToInt(p -> p.length).toArray();
         int perCall = Math.min(maxPromptsPerCall, engine.options().nSeqMax());
         List<Pair> out = new ArrayList<>();
         engine.clearInterventions();
+        engine.setCapture(sameGraphPath(spec));
         try {
             for (PromptBatches.Range r : PromptBatches.plan(lengths, ids, perCall, engine.contextSize(), options.maxTokens())) {
                 List<int[]> group = prompts.subList(r.from(), r.to());
@@ -54,6 +69,7 @@ public final class InterventionComparison {
             }
         } finally {
             engine.clearInterventions();
+            engine.setCapture(CaptureSpec.none());
         }
         return out;
     }

@@ -15,8 +15,8 @@ package io.llamasae.validation;
  * @param reconstructionCosine   mean cosine between h and decode(encode(h)) at the analysed position
  * @param swapLatent             latent used for the identity swap and the scale-by-1 check
  * @param inactiveLatent         latent used for the null ablation (−1: every latent was active somewhere)
- * @param nullAblationScope      where the null ablation acted: "all" if the latent was inactive at every
- *                               prompt position, else "position"
+ * @param nullAblationScope      where the null ablation acted: "all" when the experiments edit everywhere and
+ *                               the latent was inactive at every prompt position, else "position"
  */
 public record SanityChecks(int prompts, boolean identitySwap, boolean nullAblation, boolean scaleOne, double reconstructionFidelity,
                            double reconstructionMeanKl, double reconstructionCosine, int swapLatent, int inactiveLatent,

@@ -217,7 +217,6 @@ public final class ValidationExperiments {
         engine.setCapture(CaptureSpec.allPositions(List.of(b)));
         try {
             RunResult r = engine.run(prompts);
-            float[] clean = copy(r.lastLogits());
             int rows = Math.toIntExact(r.nRows());
             int d = r.nEmbd();
             RunResult.Codes c = r.codes(0);
@@ -259,12 +258,16 @@ public final class ValidationExperiments {
             }
             if (swapLatent < 0) swapLatent = 0;
             InterventionScope scope = config.scope();
+            // compare on the experiments' own graph path (see sameGraphPath)
+            sameGraphPath();
+            float[] clean = copy(engine.run(prompts).lastLogits());
 
             boolean identitySwap = sameBits(clean, logitsWith(prompts, scope.spec(List.of(Edit.swap(b, swapLatent, swapLatent)),
                     config.position(), false)));
             boolean scaleOne = sameBits(clean, logitsWith(prompts, scope.spec(List.of(Edit.scale(b, swapLatent, 1f)), config.position(),
                     false)));
-            int inactive = firstFalse(activeAnywhere);
+            // the experiments' scope when a latent is inactive on every row it edits, else the analysed position only
+            int inactive = scope == InterventionScope.ALL ? firstFalse(activeAnywhere) : -1;
             String nullScope = InterventionScope.ALL.label();
             if (inactive < 0) {
                 inactive = firstFalse(activeAtPosition);
@@ -306,6 +309,20 @@ public final class ValidationExperiments {
         }
     }
 
+    /**
+     * Captures the analysed row in clean and edited runs alike, so both compute the same graph: at
+     * the model's last block the engine makes captured and edited rows logits outputs, and a batch
+     * with a single output row rounds the output matmul differently (seen as KL ~1e-15 between a
+     * clean run and a no-op edit). With the analysed row always an output, clean and edited batches
+     * have several output rows per prompt; when edits act everywhere at the last block, every prompt
+     * row is captured (elsewhere that would only cost time: other blocks keep all rows anyway).
+     */
+    private void sameGraphPath() {
+        boolean lastBlock = config.block() == engine.model().info().nLayer() - 1;
+        engine.setCapture(lastBlock && config.scope() == InterventionScope.ALL ? CaptureSpec.allPositions(List.of(config.block()))
+                : CaptureSpec.of(List.of(config.block()), List.of(config.position())));
+    }
+
     private float[] logitsWith(List<int[]> prompts, InterventionSpec spec) {
         engine.setInterventions(spec);
         try {
@@ -337,7 +354,7 @@ public final class ValidationExperiments {
                 .map(c -> config.scope().spec(c.edits(), config.position(), config.replaceWithReconstruction())).toList();
         long total = (long) batches.size() * (1 + conditions.size());
         long done = 0;
-        engine.setCapture(CaptureSpec.none());
+        sameGraphPath();
         engine.clearInterventions();
         try {
             for (PromptBatches.Range range : batches) {
@@ -366,6 +383,7 @@ public final class ValidationExperiments {
             }
         } finally {
             engine.clearInterventions();
+            engine.setCapture(CaptureSpec.none());
         }
         return new GenerationPass(Arrays.asList(texts), cleanCorrect, answered, outcomes);
     }
