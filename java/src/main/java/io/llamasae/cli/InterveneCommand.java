@@ -180,13 +180,13 @@ public final class InterveneCommand implements Callable<Integer> {
                 out.println("  intervened | " + oneLine(p.editedText(), 400));
                 String ca = extractor.extract(p.cleanText()).orElse("-");
                 String ea = extractor.extract(p.editedText()).orElse("-");
-                out.printf(Locale.ROOT, "  answer: clean %s, intervened %s%s; KL(clean||intervened) first step %.6g nats; first token %s -> %s%s%n",
-                        ca, ea, expected.get(i).isEmpty() ? "" : ", expected " + AnswerExtractor.normalize(expected.get(i)), p.kl(),
+                out.printf(Locale.ROOT, "  answer: clean %s, intervened %s%s; KL(clean||intervened) first step %s nats; first token %s -> %s%s%n",
+                        ca, ea, expected.get(i).isEmpty() ? "" : ", expected " + AnswerExtractor.normalize(expected.get(i)), kl(p.kl()),
                         quote(m, p.cleanFirst()), quote(m, p.editedFirst()), p.changed() ? "" : " (generation unchanged)");
                 if (p.changed()) changed++;
                 sumKl += p.kl();
             }
-            out.printf(Locale.ROOT, "%n%d of %d generations changed; mean first-step KL %.6g nats%n", changed, pairs.size(), sumKl / pairs.size());
+            out.printf(Locale.ROOT, "%n%d of %d generations changed; mean first-step KL %s nats%n", changed, pairs.size(), kl(sumKl / pairs.size()));
         }
         return 0;
     }
@@ -220,6 +220,11 @@ public final class InterveneCommand implements Callable<Integer> {
             });
         }
         return String.join(", ", parts);
+    }
+
+    /** Exactly 0 prints as "0" (a bit-identical run), anything else with 6 significant digits. */
+    private static String kl(double v) {
+        return v == 0 ? "0" : String.format(Locale.ROOT, "%.6g", v);
     }
 
     private static String quote(Model m, int token) {

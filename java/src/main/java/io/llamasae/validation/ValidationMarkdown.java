@@ -11,9 +11,9 @@ public final class ValidationMarkdown {
         ValidationConfig c = r.config();
         StringBuilder s = new StringBuilder();
         s.append("## Causal validation (layer ").append(c.layer()).append(", position ").append(c.position()).append(")\n\n");
-        s.append(String.format(Locale.ROOT, "%d samples, %s; edits at block %d (%s convention layer %d), scope `%s`, %s update, "
+        s.append(String.format(Locale.ROOT, "%s; edits at block %d (%s convention layer %d), scope `%s`, %s update, "
                         + "greedy generation of up to %d tokens. Clean accuracy %.3f (%.1f%% of clean answers extractable).%n%n",
-                r.numSamples(), r.provenance().dataset().isEmpty() ? "dataset" : r.provenance().dataset(), c.block(), c.layerConvention(),
+                r.provenance().dataset().isEmpty() ? r.numSamples() + " samples" : r.provenance().dataset(), c.block(), c.layerConvention(),
                 c.layer(), c.scope().label(), c.replaceWithReconstruction() ? "reconstruction (h' = decode(z'))" : "error-preserving",
                 c.maxTokens(), r.cleanAccuracy(), 100 * r.cleanAnswered()));
         SanityChecks sc = r.sanity();
@@ -52,9 +52,9 @@ public final class ValidationMarkdown {
             s.append("### Operation level\n\n| feature | operation | n with / without | Δ acc with | Δ acc without | difference | "
                     + "McNemar p (with) | feasibility |\n|---:|---|---|---|---|---|---:|---|\n");
             for (OperationResult o : r.operations()) {
-                s.append(String.format(Locale.ROOT, "| %d | %s | %d / %d | %s | %s | %s | %s | %s (MDE %.3f) |%n", o.feature(),
+                s.append(String.format(Locale.ROOT, "| %d | %s | %d / %d | %s | %s | %s | %s | %s (MDE %s) |%n", o.feature(),
                         o.operation().label(), o.withOperation(), o.without(), interval(o.deltaWith()), interval(o.deltaWithout()),
-                        interval(o.difference()), p(o.mcNemarPWith()), o.feasibility().verdict(), o.feasibility().minDetectableDelta()));
+                        interval(o.difference()), p(o.mcNemarPWith()), o.feasibility().verdict(), mde(o.feasibility().minDetectableDelta())));
             }
             s.append('\n');
         }
@@ -71,14 +71,21 @@ public final class ValidationMarkdown {
 
     private static void conditions(StringBuilder s, String title, java.util.List<ConditionResult> list, ValidationConfig c) {
         if (list.isEmpty()) return;
-        s.append("### ").append(title).append("\n\n| condition | active samples | feasibility | acc clean → edited | Δ acc [")
-                .append(pct(c.level())).append(" CI] | McNemar p | mean KL | changed |\n|---|---:|---|---|---|---:|---:|---:|\n");
+        s.append("### ").append(title).append("\n\n");
+        s.append("Active samples are counted at the analysed position; with scope `all` an edit also acts where the feature is active "
+                + "at other positions, so a condition can change generations with 0 active samples.\n\n");
+        s.append("| condition | active samples | feasibility | acc clean → edited | Δ acc [").append(pct(c.level()))
+                .append(" CI] | McNemar p | mean KL | changed |\n|---|---:|---|---|---|---:|---:|---:|\n");
         for (ConditionResult a : list) {
-            s.append(String.format(Locale.ROOT, "| %s | %d | %s (MDE %.3f) | %.3f → %.3f | %s | %s | %.4g | %.1f%% |%n", a.condition().label(),
-                    a.activeSamples(), a.feasibility().verdict(), a.feasibility().minDetectableDelta(), a.cleanAccuracy(), a.editedAccuracy(),
+            s.append(String.format(Locale.ROOT, "| %s | %d | %s (MDE %s) | %.3f → %.3f | %s | %s | %.4g | %.1f%% |%n", a.condition().label(),
+                    a.activeSamples(), a.feasibility().verdict(), mde(a.feasibility().minDetectableDelta()), a.cleanAccuracy(), a.editedAccuracy(),
                     interval(a.accuracyDelta()), p(a.mcNemarP()), a.meanKl(), 100 * a.changedGenerations()));
         }
         s.append('\n');
+    }
+
+    private static String mde(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "n/a";
     }
 
     private static String pass(boolean ok) {
