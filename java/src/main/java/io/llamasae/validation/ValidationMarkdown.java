@@ -35,7 +35,7 @@ public final class ValidationMarkdown {
                     f.summary().activationFreq(), f.impact().meanImpact(), f.impact().maxImpact(), f.classification(),
                     a == null ? "" : String.format(Locale.ROOT, "%.3f → %.3f", a.cleanAccuracy(), a.editedAccuracy()),
                     a == null ? "" : interval(a.accuracyDelta()), a == null ? "" : p(a.mcNemarP()),
-                    a == null ? "" : String.format(Locale.ROOT, "%.4g", a.meanKl()),
+                    a == null ? "" : g4(a.meanKl()),
                     a == null ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * a.changedGenerations())));
         }
         s.append('\n');
@@ -77,11 +77,16 @@ public final class ValidationMarkdown {
         s.append("| condition | active samples | feasibility | acc clean → edited | Δ acc [").append(pct(c.level()))
                 .append(" CI] | McNemar p | mean KL | changed |\n|---|---:|---|---|---|---:|---:|---:|\n");
         for (ConditionResult a : list) {
-            s.append(String.format(Locale.ROOT, "| %s | %d | %s (MDE %s) | %.3f → %.3f | %s | %s | %.4g | %.1f%% |%n", a.condition().label(),
+            s.append(String.format(Locale.ROOT, "| %s | %d | %s (MDE %s) | %.3f → %.3f | %s | %s | %s | %.1f%% |%n", a.condition().label(),
                     a.activeSamples(), a.feasibility().verdict(), mde(a.feasibility().minDetectableDelta()), a.cleanAccuracy(), a.editedAccuracy(),
-                    interval(a.accuracyDelta()), p(a.mcNemarP()), a.meanKl(), 100 * a.changedGenerations()));
+                    interval(a.accuracyDelta()), p(a.mcNemarP()), g4(a.meanKl()), 100 * a.changedGenerations()));
         }
         s.append('\n');
+    }
+
+    /** 4 significant digits; exactly 0 (bit-identical logits) prints as "0". */
+    private static String g4(double v) {
+        return v == 0 ? "0" : String.format(Locale.ROOT, "%.4g", v);
     }
 
     private static String mde(double v) {
