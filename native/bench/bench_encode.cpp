@@ -8,10 +8,12 @@
 // 2*T*d*F flops, and encode / baseline. LLAMA_SAE_NO_SIMD=1 benchmarks the scalar path.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "sgemm.h"
@@ -36,17 +38,34 @@ void fill_uniform(std::vector<float>& v, uint64_t seed, float scale) {
     }
 }
 
-double median_seconds(int reps, const std::function<void()>& fn) {
+double process_cpu_seconds() {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// Median wall seconds; *cpu gets the median process CPU seconds (all threads), which shows
+// per-core efficiency even when other processes share the cores.
+double median_seconds(int reps, const std::function<void()>& fn, double* cpu) {
     fn();  // warm-up: page faults, scratch allocation, thread start
-    std::vector<double> t;
+    std::vector<double> t, c;
     for (int r = 0; r < reps; ++r) {
+        const double c0 = process_cpu_seconds();
         const auto a = std::chrono::steady_clock::now();
         fn();
         const auto b = std::chrono::steady_clock::now();
+        c.push_back(process_cpu_seconds() - c0);
         t.push_back(std::chrono::duration<double>(b - a).count());
     }
     std::sort(t.begin(), t.end());
+    std::sort(c.begin(), c.end());
+    *cpu = c[c.size() / 2];
     return t[t.size() / 2];
+}
+
+void print_line(const char* name, double wall, double cpu, double gflop) {
+    std::printf("  %-17s: %8.2f ms  %7.1f GFLOP/s   (cpu %8.2f ms, %6.1f GFLOP per cpu-s)\n", name,
+                wall * 1e3, gflop / wall, cpu * 1e3, gflop / cpu);
 }
 
 void run_shape(int64_t T, int32_t d, int32_t F, int32_t k, int reps, int threads) {
@@ -58,34 +77,46 @@ void run_shape(int64_t T, int32_t d, int32_t F, int32_t k, int reps, int threads
     std::vector<float> val(static_cast<size_t>(T) * k);
     std::vector<float> C(static_cast<size_t>(T) * F);
     ThreadPool pool(threads);
+#ifdef LLAMA_SAE_HAVE_CBLAS
+    openblas_set_num_threads(threads);  // before timing anything: idle OpenBLAS threads must not spin
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its start-up threads park
+#endif
     SaeView sae{d, F, W.data(), b.data(), nullptr, nullptr, nullptr};
     const double gflop = 2.0 * T * d * F * 1e-9;
 
     std::printf("shape T=%lld d=%d F=%d k=%d, %d threads, kernel %s, median of %d\n",
                 static_cast<long long>(T), d, F, k, pool.size(), simd_level_name(active_simd_level()),
                 reps);
-    const double t_enc = median_seconds(reps, [&] {
-        if (encode(sae, Activation::TopKRelu, x.data(), T, k, idx.data(), val.data(), &pool) != kOk)
-            std::abort();
-    });
-    std::printf("  encode topk-relu : %8.2f ms  %7.1f GFLOP/s\n", t_enc * 1e3, gflop / t_enc);
-    const double t_gemm = median_seconds(reps, [&] {
-        if (sgemm(T, F, d, x.data(), d, W.data(), d, b.data(), C.data(), F, &pool) != kOk) std::abort();
-    });
-    std::printf("  sgemm (ours)     : %8.2f ms  %7.1f GFLOP/s\n", t_gemm * 1e3, gflop / t_gemm);
-    double t_ref = t_gemm;
+    // OpenBLAS first: its idle threads spin for a while after a call and would steal the cores
+    // from whatever is timed next, so the baseline runs first and then gets time to park.
+    double t_ref = 0, c_ref = 0;
     const char* ref_name = "our sgemm (no cblas in this build)";
 #ifdef LLAMA_SAE_HAVE_CBLAS
-    openblas_set_num_threads(threads);
     t_ref = median_seconds(reps, [&] {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(T), F, d, 1.0f,
                     x.data(), d, W.data(), d, 0.0f, C.data(), F);
-    });
+    }, &c_ref);
     ref_name = "OpenBLAS cblas_sgemm";
-    std::printf("  cblas_sgemm      : %8.2f ms  %7.1f GFLOP/s\n", t_ref * 1e3, gflop / t_ref);
+    print_line("cblas_sgemm", t_ref, c_ref, gflop);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
 #endif
-    std::printf("  encode / %s = %.1f %%; our sgemm / baseline = %.1f %%\n", ref_name,
-                100.0 * t_ref / t_enc, 100.0 * t_ref / t_gemm);
+    double c_enc, c_gemm;
+    const double t_enc = median_seconds(reps, [&] {
+        if (encode(sae, Activation::TopKRelu, x.data(), T, k, idx.data(), val.data(), &pool) != kOk)
+            std::abort();
+    }, &c_enc);
+    print_line("encode topk-relu", t_enc, c_enc, gflop);
+    const double t_gemm = median_seconds(reps, [&] {
+        if (sgemm(T, F, d, x.data(), d, W.data(), d, b.data(), C.data(), F, &pool) != kOk) std::abort();
+    }, &c_gemm);
+    print_line("sgemm (ours)", t_gemm, c_gemm, gflop);
+#ifndef LLAMA_SAE_HAVE_CBLAS
+    t_ref = t_gemm;
+    c_ref = c_gemm;
+#endif
+    std::printf("  encode / %s: %.1f %% (wall), %.1f %% (cpu); our sgemm / baseline: %.1f %% (wall), %.1f %% (cpu)\n",
+                ref_name, 100.0 * t_ref / t_enc, 100.0 * c_ref / c_enc, 100.0 * t_ref / t_gemm,
+                100.0 * c_ref / c_gemm);
 }
 
 }  // namespace

@@ -46,6 +46,10 @@ void llama_sae_set_log_level(int32_t level);
 // Version string of the engine and the llama.cpp it was built with.
 const char * llama_sae_version(void);
 
+// True when the engine was built with CUDA (LLAMA_SAE_CUDA=ON) and a CUDA device is present: hook
+// work on tensors in device memory then runs on the GPU with the kernels in cuda/.
+bool llama_sae_has_cuda(void);
+
 // ---- model -----------------------------------------------------------------------------------
 typedef struct llama_sae_model llama_sae_model;
 

@@ -3,6 +3,8 @@
 // applies the interventions to the rows being edited, in place, before any consumer reads them.
 #include "engine_internal.h"
 
+#include "cuda_hook.h"
+
 #include "kernel_status.h"
 #include "topk_encode.h"
 
@@ -24,6 +26,14 @@ int32_t residual_layer(const char * name) {
     const long il = std::strtol(name + 6, &end, 10);
     if (end == name + 6 || *end != '\0') return -1;
     return (int32_t) il;
+}
+
+// The kernels' thread pool pays off only for large encodes: while the hook runs, llama.cpp's own
+// worker threads are still spinning at their barrier, so waking more threads for a few
+// milliseconds of work costs more than it saves (measured: 2.3x slower prefill with 32 rows/layer).
+ThreadPool * pool_for(HookState * hs, int64_t rows, const llama_sae_sae * sae) {
+    const double macs = (double) rows * sae->params.n_latents * sae->params.n_embd;
+    return macs >= (double) (1 << 27) ? hs->pool : nullptr;
 }
 
 bool abort_with(HookState * hs, const std::string & msg) {
@@ -50,14 +60,14 @@ bool capture(HookState * hs, const ggml_tensor * t, const LayerHook & lh, const 
     const int64_t first = plan.row_index.front();  // a call's rows are contiguous in the global order
     const int32_t st = encode(lh.sae->view(), (Activation) lh.sae->params.activation, dst.data() + first * hs->n_embd,
                               (int64_t) plan.row_index.size(), sc.k, sc.indices.data() + first * sc.k,
-                              sc.values.data() + first * sc.k, hs->pool);
+                              sc.values.data() + first * sc.k, pool_for(hs, (int64_t) plan.row_index.size(), lh.sae));
     if (st != kOk) return abort_with(hs, std::string("hook: SAE encode at ") + t->name + " failed: " + status_message(st));
     return true;
 }
 
 // Applies the block's edits to the rows being edited, in place: encode, edit, write the delta.
 bool intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, const std::vector<int32_t> & src_index, bool host) {
-    if (!host) return abort_with(hs, std::string("hook: interventions at ") + t->name + " need host memory (CPU backend)");
+    if (!host) return abort_with(hs, std::string("hook: interventions at ") + t->name + " on a non-CPU backend need the CUDA build");
     const int64_t n = (int64_t) src_index.size();
     const int32_t d = hs->n_embd;
     const SaeView view = lh.sae->view();
@@ -69,7 +79,7 @@ bool intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, const std:
             std::memcpy(hs->scratch_x.data() + i * d, (const char *) t->data + (size_t) src_index[i] * t->nb[1], d * sizeof(float));
         }
         int32_t st = encode(view, (Activation) lh.sae->params.activation, hs->scratch_x.data(), n, lh.k, hs->scratch_idx.data(),
-                            hs->scratch_val.data(), hs->pool);
+                            hs->scratch_val.data(), pool_for(hs, n, lh.sae));
         if (st != kOk) return abort_with(hs, std::string("hook: SAE encode for edits at ") + t->name + ": " + status_message(st));
         for (int64_t i = 0; i < n; ++i) {
             float * h = (float *) ((char *) t->data + (size_t) src_index[i] * t->nb[1]);
@@ -117,12 +127,16 @@ bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data) {
         return abort_with(hs, std::string("hook: ") + t->name + " is not a contiguous F32 [n_embd, n_tokens] tensor");
     }
     const bool host = t->buffer == nullptr || ggml_backend_buffer_is_host(t->buffer);
-    // By default capture first: captured rows are the clean residual of this block.
+    // Device memory with the CUDA build: the kernels run on the tensor where it is.
+    const bool on_cuda = !host && cuda_hook_available() && std::strstr(ggml_backend_buffer_name(t->buffer), "CUDA") != nullptr;
     const auto & capture_rows = by_output ? plan.output_index : plan.batch_index;
     const auto & edit_rows = by_output ? plan.edit_output_index : plan.edit_batch_index;
-    if (capturing && !hs->capture_after_edits && !capture(hs, t, lh, capture_rows, host)) return false;
-    if (editing && !intervene(hs, t, lh, edit_rows, host)) return false;
-    if (capturing && hs->capture_after_edits && !capture(hs, t, lh, capture_rows, host)) return false;
+    auto do_capture = [&] { return on_cuda ? cuda_capture(hs, t, lh, capture_rows) : capture(hs, t, lh, capture_rows, host); };
+    auto do_edit = [&] { return on_cuda ? cuda_intervene(hs, t, lh, il, edit_rows) : intervene(hs, t, lh, edit_rows, host); };
+    // By default capture first: captured rows are the clean residual of this block.
+    if (capturing && !hs->capture_after_edits && !do_capture()) return false;
+    if (editing && !do_edit()) return false;
+    if (capturing && hs->capture_after_edits && !do_capture()) return false;
     return true;
 }
 

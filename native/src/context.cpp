@@ -1,5 +1,6 @@
 // Contexts, capture specs and batched runs (llama_sae_context_*).
 #include "api_error.h"
+#include "cuda_hook.h"
 #include "engine_internal.h"
 
 #include <algorithm>
@@ -199,7 +200,9 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         // One ubatch per decode call: the hook then sees each layer once per call, rows in batch order.
         cp.n_batch = n_ctx;
         cp.n_ubatch = n_ctx;
-        cp.n_seq_max = params.n_seq_max;
+        // llama.cpp asserts n_seq_max <= n_batch; a call never holds more prompts than tokens anyway.
+        c->params.n_seq_max = std::min(params.n_seq_max, n_ctx);
+        cp.n_seq_max = c->params.n_seq_max;
         cp.kv_unified = true;  // sequences share the n_ctx cells, so short prompts pack densely
         cp.n_threads = threads;
         cp.n_threads_batch = threads;
@@ -222,6 +225,7 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
 
 void llama_sae_context_free(llama_sae_context * ctx) {
     if (!ctx) return;
+    cuda_release_hook(&ctx->hook);
     llama_free(ctx->lctx);
     delete ctx;
 }

@@ -25,6 +25,7 @@ struct llama_sae_model {
 struct llama_sae_sae {
     llama_sae_sae_params params{};
     std::vector<float> W_enc, b_enc, W_dec, b_dec, threshold;  // canonical latent-major copies
+    mutable void * cuda = nullptr;  // device copy (llama_sae_cuda_sae), uploaded on first use in a CUDA hook
     llama_sae::SaeView view() const {
         return {params.n_embd, params.n_latents, W_enc.data(), b_enc.data(), W_dec.data(), b_dec.data(),
                 threshold.empty() ? nullptr : threshold.data()};
@@ -80,6 +81,8 @@ struct HookState {
     std::vector<float> scratch_x;                      // rows being edited
     std::vector<int32_t> scratch_idx;
     std::vector<float> scratch_val;
+    uint64_t edits_version = 1;          // bumped by every set_edits (device edit tables rebuild on change)
+    void * cuda = nullptr;               // device scratch of the CUDA path (cuda_hook.cpp)
     std::string error;                   // set by the callback when it aborts the pass
     int64_t calls = 0;
 };

@@ -1,5 +1,6 @@
 // Model loading, model info and tokenization (llama_sae_model_*, llama_sae_tokenize).
 #include "api_error.h"
+#include "cuda_hook.h"
 #include "engine_internal.h"
 
 #include <atomic>
@@ -75,6 +76,8 @@ const char * llama_sae_version(void) {
     static const std::string v = std::string("llama-sae 0.1.0 (llama.cpp from node-llama-cpp 3.22.1; ") + llama_print_system_info() + ")";
     return v.c_str();
 }
+
+bool llama_sae_has_cuda(void) { return llama_sae::cuda_hook_available(); }
 
 struct llama_sae_model_params llama_sae_model_default_params(void) {
     llama_sae_model_params p{};

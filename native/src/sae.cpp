@@ -1,6 +1,7 @@
 // SAEs in the engine: creation from canonical weights, standalone encode/decode, attachment to
 // captured layers (llama_sae_sae_*, llama_sae_context_set_sae, llama_sae_codes_*).
 #include "api_error.h"
+#include "cuda_hook.h"
 #include "engine_internal.h"
 #include "kernel_status.h"
 #include "sparse_edit.h"
@@ -63,7 +64,10 @@ int32_t llama_sae_sae_create(struct llama_sae_sae_params p, const float * W_enc,
     });
 }
 
-void llama_sae_sae_free(llama_sae_sae * sae) { delete sae; }
+void llama_sae_sae_free(llama_sae_sae * sae) {
+    cuda_release_sae(sae);
+    delete sae;
+}
 
 int32_t llama_sae_sae_encode(const llama_sae_sae * sae, const float * x, int64_t n_rows, int32_t k, int32_t * indices,
                              float * values, int32_t n_threads) {
@@ -172,6 +176,7 @@ int32_t llama_sae_context_set_edits(llama_sae_context * ctx, const struct llama_
             }
         }
         ctx->hook.layers = std::move(next);
+        ctx->hook.edits_version++;
         ctx->hook.edit_mode = mode;
         ctx->edit_positions.assign(positions, positions + n_positions);
         ctx->edit_all_positions = all_positions;

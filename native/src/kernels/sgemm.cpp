@@ -1,5 +1,7 @@
 #include "sgemm.h"
 
+#include <new>
+
 #include "tiled_gemm.h"
 
 namespace llama_sae {
@@ -43,8 +45,13 @@ int32_t sgemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, cons
         return kOk;
     }
     StoreSink sink{bias, C, ldc};
-    const bool ok = detail::tiled_gemm(A, lda, B, ldb, M, N, K, /*max_super_rows=*/1536, pool,
-                                       detail::active_micro_kernel(), sink);
+    bool ok;
+    try {
+        ok = detail::tiled_gemm(A, lda, B, ldb, M, N, K, /*max_super_rows=*/1536, pool,
+                                detail::active_micro_kernel(), sink);
+    } catch (const std::bad_alloc&) {
+        ok = false;
+    }
     return ok ? kOk : kErrOutOfMemory;
 }
 

@@ -25,7 +25,13 @@ void ThreadPool::run_tasks(int worker) {
     for (;;) {
         const int64_t task = next_task_.fetch_add(1, std::memory_order_relaxed);
         if (task >= n_tasks_) return;
-        (*fn_)(task, worker);
+        try {
+            (*fn_)(task, worker);
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (!error_) error_ = std::current_exception();
+            next_task_.store(n_tasks_, std::memory_order_relaxed);  // skip the rest
+        }
     }
 }
 
@@ -56,6 +62,7 @@ void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t,
         std::lock_guard<std::mutex> lock(mu_);
         fn_ = &fn;
         n_tasks_ = n_tasks;
+        error_ = nullptr;
         next_task_.store(0, std::memory_order_relaxed);
         active_workers_ = static_cast<int>(workers_.size());
         ++generation_;
@@ -65,6 +72,11 @@ void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t,
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return active_workers_ == 0; });
     fn_ = nullptr;
+    if (error_) {
+        std::exception_ptr e = error_;
+        error_ = nullptr;
+        std::rethrow_exception(e);
+    }
 }
 
 void parallel_for(ThreadPool* pool, int64_t n_tasks, const std::function<void(int64_t, int)>& fn) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -26,6 +27,7 @@ public:
     int size() const { return n_threads_; }
 
     /// Runs fn(task, worker) for task in [0, n_tasks). Blocks until all tasks finished.
+    /// If tasks throw, the remaining tasks are skipped and the first exception is rethrown here.
     /// Not reentrant: do not call parallel_for from inside fn, nor from two threads at once.
     void parallel_for(int64_t n_tasks, const std::function<void(int64_t task, int worker)>& fn);
 
@@ -44,6 +46,7 @@ private:
     const std::function<void(int64_t, int)>* fn_ = nullptr;
     int64_t n_tasks_ = 0;
     std::atomic<int64_t> next_task_{0};
+    std::exception_ptr error_;  // first exception thrown by a task (guarded by mu_)
 };
 
 /// Runs fn over [0, n_tasks) on pool, or serially on the caller (worker 0) when pool is null.

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -34,7 +35,8 @@ namespace llama_sae {
 namespace detail {
 
 constexpr int kTileCols = 128;  // latents per P tile; a multiple of every kernel's NR
-constexpr int kRowBlock = 192;  // rows per P tile; a multiple of every kernel's MR (4, 6, 12)
+constexpr int kRowBlock = 192;
+constexpr int kMinChunkTiles = 16;  // 2048 latents  // rows per P tile; a multiple of every kernel's MR (4, 6, 12)
 
 /// Grows-only 64-byte-aligned float buffer.
 class AlignedFloats {
@@ -63,7 +65,9 @@ private:
 /// dst must hold ceil(rows / w) * w * K floats.
 void pack_panels(const float* src, int64_t ld, int64_t rows, int64_t K, int w, float* dst);
 
-/// Per-thread scratch (B tile, P tile), kept across calls.
+/// Per-thread scratch (packed A of the calling thread, B tile, P tile), kept across calls so
+/// repeated encodes do not page-fault fresh buffers.
+AlignedFloats& thread_a_scratch();
 AlignedFloats& thread_b_scratch();
 AlignedFloats& thread_p_scratch();
 
@@ -73,8 +77,11 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// their per-chunk state with it).
 inline int plan_chunks(int64_t N, int n_threads) {
     const int64_t n_tiles = ceil_div(N, kTileCols);
-    // Several chunks per thread let the dynamic scheduler even out busy cores; one thread needs one.
-    return static_cast<int>(std::min<int64_t>(n_tiles, n_threads == 1 ? 1 : 4 * n_threads));
+    // Several chunks per thread let the dynamic scheduler even out busy cores, but every chunk
+    // adds per-row selection state to merge: keep chunks >= kMinChunkTiles tiles when possible.
+    if (n_threads == 1) return 1;
+    const int64_t wanted = std::max<int64_t>(n_threads, std::min<int64_t>(2 * n_threads, n_tiles / kMinChunkTiles));
+    return static_cast<int>(std::min<int64_t>(n_tiles, wanted));
 }
 
 /// Returns false when scratch memory could not be allocated.
@@ -87,10 +94,12 @@ bool tiled_gemm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_
     const int n_threads = pool ? pool->size() : 1;
     const int64_t n_tiles = ceil_div(N, kTileCols);
     const int n_chunks = plan_chunks(N, n_threads);
+    // Packed A of a super-block stays <= 4M floats (16 MiB) whatever d is.
+    max_super_rows = std::min<int64_t>(max_super_rows, (int64_t{1} << 22) / K);
     max_super_rows = std::max<int64_t>(mr, max_super_rows / mr * mr);
 
-    AlignedFloats a_packed;
-    bool ok = true;
+    AlignedFloats& a_packed = thread_a_scratch();
+    std::atomic<bool> ok{true};
     for (int64_t s0 = 0; s0 < M; s0 += max_super_rows) {
         const int64_t rows = std::min(max_super_rows, M - s0);
         const int64_t n_panels = ceil_div(rows, mr);
@@ -122,7 +131,7 @@ bool tiled_gemm(const float* A, int64_t lda, const float* B, int64_t ldb, int64_
             float* bt = thread_b_scratch().get(static_cast<size_t>(kTileCols) * K);
             float* pt = thread_p_scratch().get(static_cast<size_t>(kRowBlock) * kTileCols);
             if (!bt || !pt) {
-                ok = false;  // benign race: only ever set to false
+                ok = false;
                 return;
             }
             for (int64_t tile = t0; tile < t1; ++tile) {

@@ -11,6 +11,10 @@
 // latent index first; Relu/JumpRelu pad unused slots with index -1, value 0 at the end.
 // Pre-activations accumulate in fp32 (one sequential FMA chain per dot product on SIMD paths).
 // NaN/inf inputs never crash but give unspecified selections.
+// Scratch: each thread keeps its packing buffers between calls (128*d floats per worker plus a
+// 192x128 tile; the calling thread also keeps the packed rows, at most 16 MiB).
+// Thread safety: concurrent calls are fine with distinct pools (or null); a ThreadPool must not
+// be used by two calls at once.
 #pragma once
 
 #include <cstdint>

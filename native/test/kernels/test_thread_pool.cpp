@@ -1,5 +1,6 @@
 // ThreadPool: every task runs exactly once, on a worker id in range, across repeated calls.
 #include <atomic>
+#include <stdexcept>
 #include <vector>
 
 #include "check.h"
@@ -27,6 +28,22 @@ int main() {
                 KT_CHECK(bad_worker == 0, "worker id out of range");
             }
         }
+    }
+    // A throwing task: the exception reaches the caller and the pool stays usable.
+    {
+        ThreadPool pool(3);
+        bool caught = false;
+        try {
+            pool.parallel_for(100, [](int64_t t, int) {
+                if (t == 37) throw std::runtime_error("task 37");
+            });
+        } catch (const std::runtime_error&) {
+            caught = true;
+        }
+        KT_CHECK(caught, "exception from a task was not rethrown");
+        std::atomic<int> n{0};
+        pool.parallel_for(50, [&](int64_t, int) { n++; });
+        KT_CHECK(n == 50, "pool after an exception ran %d of 50 tasks", n.load());
     }
     ThreadPool dflt(0);
     KT_CHECK(dflt.size() >= 1, "default size %d", dflt.size());

@@ -21,8 +21,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public final class BenchReport {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "bench/results");
-        Options opts = new OptionsBuilder().include(PrefillBenchmark.class.getSimpleName()).build();
-        Collection<RunResult> results = new Runner(opts).run();
+        Options opts = new OptionsBuilder().include(PrefillBenchmark.class.getSimpleName())
+                .include(GenerationBenchmark.class.getSimpleName()).build();
+        Collection<RunResult> all = new Runner(opts).run();
+        Collection<RunResult> results = all.stream().filter(r -> r.getParams().getBenchmark().contains("Prefill")).toList();
+        Collection<RunResult> gen = all.stream().filter(r -> r.getParams().getBenchmark().contains("Generation")).toList();
 
         int tokens;
         try (Model m = Model.load(BenchModels.model())) {
@@ -38,20 +41,32 @@ public final class BenchReport {
         double plain = byMode.get("plain")[0];
         StringBuilder md = new StringBuilder();
         String machine = InetAddress.getLocalHost().getHostName();
-        md.append("# Prefill with the capture hook vs plain llama.cpp (").append(LocalDate.now()).append(", ").append(machine)
+        md.append("# Engine benchmarks: the hook vs plain llama.cpp (").append(LocalDate.now()).append(", ").append(machine)
                 .append(")\n\n");
         md.append("Command: `java -cp bench/target/llama-sae-bench.jar io.llamasae.bench.BenchReport`\n\n");
         md.append("Model: generated llama architecture, 8 blocks, n_embd 256, n_ff 768, F16 weights; 32 prompts, ")
                 .append(tokens).append(" tokens per batched run; ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores. SAEs for `capture-encode-all`: F = 4096, k = 32, topk-relu, one per block.\n\n");
-        md.append("| mode | ms per run (± 99.9% CI) | tokens/s | time vs plain |\n|---|---|---|---|\n");
+        md.append("## Prefill\n\n| mode | ms per run (± 99.9% CI) | tokens/s | time vs plain |\n|---|---|---|---|\n");
         for (var e : byMode.entrySet()) {
             double ms = e.getValue()[0];
             md.append(String.format("| %s | %.2f ± %.2f | %.0f | %.3f |%n", e.getKey(), ms, e.getValue()[1], tokens / (ms / 1000.0),
                     ms / plain));
         }
+        md.append("\n## Generation with interventions at every block vs plain llama.cpp\n\n");
+        md.append("8 prompts generated together, greedy, ").append(GenerationBenchmark.NEW_TOKENS)
+                .append(" new tokens each (EOS can stop a sequence early; the model rarely emits it); edits: scale one latent ×2 and ")
+                .append("ablate another at every block (SAE F = 4096, k = 32 per block), at every prompt and generated token.\n\n");
+        md.append("| mode | ms per generate call (± 99.9% CI) | new tokens/s (upper bound: 8 × 32 per call) | time vs plain |\n|---|---|---|---|\n");
+        double genPlain = gen.stream().filter(r -> r.getParams().getParam("mode").equals("plain")).findFirst()
+                .map(r -> r.getPrimaryResult().getScore()).orElse(Double.NaN);
+        for (RunResult r : gen) {
+            double ms = r.getPrimaryResult().getScore();
+            md.append(String.format("| %s | %.2f ± %.2f | %.0f | %.3f |%n", r.getParams().getParam("mode"), ms,
+                    r.getPrimaryResult().getScoreError(), 8 * GenerationBenchmark.NEW_TOKENS / (ms / 1000.0), ms / genPlain));
+        }
         Files.createDirectories(dir);
-        Path out = dir.resolve(LocalDate.now() + "-" + machine + "-prefill.md");
+        Path out = dir.resolve(LocalDate.now() + "-" + machine + "-engine.md");
         Files.writeString(out, md.toString());
         System.out.println(md);
         System.out.println("wrote " + out);

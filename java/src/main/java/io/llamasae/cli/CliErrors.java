@@ -1,6 +1,8 @@
 package io.llamasae.cli;
 
+import io.llamasae.data.DatasetException;
 import io.llamasae.engine.LlamaSaeException;
+import io.llamasae.report.StoredFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
@@ -16,7 +18,8 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler, Command
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         if (System.getenv("LLAMA_SAE_DEBUG") != null) ex.printStackTrace();
         Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-        if (t instanceof LlamaSaeException || t instanceof IllegalArgumentException || t instanceof IOException) {
+        if (t instanceof LlamaSaeException || t instanceof IllegalArgumentException || t instanceof IOException
+                || t instanceof DatasetException || t instanceof StoredFormatException) {
             cl.getErr().println("llama-sae " + cl.getCommandName() + ": " + t.getMessage());
             return BAD_INPUT;
         }
