@@ -119,6 +119,9 @@ public final class InterveneCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)")
     int threads;
 
+    @Option(names = "--gpu-layers", defaultValue = "0", description = "Layers offloaded to a GPU backend (0 = CPU only, -1 = all)")
+    int gpuLayers;
+
     @Override
     public Integer call() throws Exception {
         // everything that can be checked without the model comes first
@@ -156,7 +159,7 @@ public final class InterveneCommand implements Callable<Integer> {
         }
 
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Model m = Model.load(model);
+        try (Model m = Model.load(model, gpuLayers);
              Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(batch).withThreads(threads));
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(layer, m.info().nLayer());

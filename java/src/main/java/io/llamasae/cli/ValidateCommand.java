@@ -134,6 +134,9 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)")
     int threads;
 
+    @Option(names = "--gpu-layers", defaultValue = "0", description = "Layers offloaded to a GPU backend (0 = CPU only, -1 = all)")
+    int gpuLayers;
+
     @Option(names = "--no-plots", description = "Skip the PNG")
     boolean noPlots;
 
@@ -192,7 +195,7 @@ public final class ValidateCommand implements Callable<Integer> {
         if (samples.isEmpty()) throw new IllegalArgumentException(dataset + ": no samples");
         System.err.println(data.summary());
 
-        try (Model m = Model.load(model);
+        try (Model m = Model.load(model, gpuLayers);
              Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(batch).withThreads(threads));
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(layer, m.info().nLayer());
