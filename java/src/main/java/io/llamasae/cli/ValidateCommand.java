@@ -19,6 +19,7 @@ import io.llamasae.validation.EditSpecs;
 import io.llamasae.validation.FeaturePair;
 import io.llamasae.validation.ImpactThresholds;
 import io.llamasae.validation.InterventionScope;
+import io.llamasae.validation.SpecializedTarget;
 import io.llamasae.validation.ValidationConfig;
 import io.llamasae.validation.ValidationExperiments;
 import io.llamasae.validation.ValidationMarkdown;
@@ -93,6 +94,11 @@ public final class ValidateCommand implements Callable<Integer> {
 
     @Option(names = "--operation", description = "Operation-level test: F=addition|subtraction|multiplication|division; repeatable")
     List<String> operation = new ArrayList<>();
+
+    @Option(names = "--specialized",
+            description = "activation_analysis_layer{L}_pos{P}_rank*.json: ablate its specialized_features (operation-specialized ones "
+                    + "are also tested at the operation level); repeatable")
+    List<Path> specialized = new ArrayList<>();
 
     @Option(names = "--scope", defaultValue = "all",
             description = "Where edits act: all (every prompt position and generated token, default) or position (only --position)")
@@ -188,6 +194,13 @@ public final class ValidateCommand implements Callable<Integer> {
             }
             if (ops.put(f, op) != null) throw new IllegalArgumentException("--operation: feature " + f + " given twice");
         }
+        List<SpecializedTarget> targets = new ArrayList<>();
+        for (Path file : specialized) {
+            for (SpecializedTarget t : SpecializedTarget.read(file, layer, position)) {
+                EditSpecs.checkLatent(t.feature(), nLatents, "--specialized", file.toString());
+                targets.add(t);
+            }
+        }
         DatasetReader.Options opts = DatasetReader.Options.defaults().withSkipBad(skipBad);
         if (format != null) opts = opts.withFormat(format);
         Dataset data = DatasetReader.read(dataset, opts);
@@ -202,7 +215,7 @@ public final class ValidateCommand implements Callable<Integer> {
             s.checkWidth(m.info().nEmbd());
             ValidationConfig cfg = ValidationConfig.builder().block(block, layer, conv.label()).position(position).topFeatures(top)
                     .maxTokens(maxTokens).maxPromptsPerCall(batch).scope(sc).replaceWithReconstruction(reconstruction).amplify(amplified)
-                    .factors(factorValues).swaps(pairs).operationFeatures(ops).extractor(extractor).thresholds(thresholds)
+                    .factors(factorValues).swaps(pairs).operationFeatures(ops).specialized(targets).extractor(extractor).thresholds(thresholds)
                     .feasibility(FeasibilityConfig.defaults()).bootstrapResamples(resamples).seed(seed).sanityPrompts(sanityPrompts).build();
             ValidationExperiments exp = new ValidationExperiments(e, ns, cfg);
             ValidationResult result;

@@ -23,6 +23,8 @@ import java.util.Map;
  * @param factors                   amplification factors, default 2, 5, 10
  * @param swaps                     pairs to swap, default none
  * @param operationFeatures         feature → operation for the operation-level experiment, default none
+ * @param specialized               labelled features to ablate and list (operation-specialized ones with one
+ *                                  operation are also tested at the operation level), default none
  * @param extractor                 answer extraction, default {@link AnswerExtractor#gsm8k()}
  * @param thresholds                impact classification, default {@link ImpactThresholds#defaults()}
  * @param feasibility               feasibility verdicts, default {@link FeasibilityConfig#defaults()}
@@ -34,12 +36,13 @@ import java.util.Map;
 public record ValidationConfig(int block, int layer, String layerConvention, int position, int topFeatures, int maxTokens,
                                int maxPromptsPerCall, InterventionScope scope, boolean replaceWithReconstruction,
                                List<Integer> amplify, List<Double> factors, List<FeaturePair> swaps,
-                               Map<Integer, Operation> operationFeatures, AnswerExtractor extractor, ImpactThresholds thresholds,
+                               Map<Integer, Operation> operationFeatures, List<SpecializedTarget> specialized, AnswerExtractor extractor, ImpactThresholds thresholds,
                                FeasibilityConfig feasibility, int bootstrapResamples, long seed, double level, int sanityPrompts) {
     public ValidationConfig {
         amplify = List.copyOf(amplify);
         factors = List.copyOf(factors);
         swaps = List.copyOf(swaps);
+        specialized = List.copyOf(specialized);
         operationFeatures = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(operationFeatures));
         require(block >= 0, "block >= 0", block);
         require(topFeatures >= 0, "topFeatures >= 0", topFeatures);
@@ -65,6 +68,7 @@ public record ValidationConfig(int block, int layer, String layerConvention, int
             out.add(p.b());
         }
         out.addAll(operationFeatures.keySet());
+        for (SpecializedTarget t : specialized) out.add(t.feature());
         return out;
     }
 
@@ -87,6 +91,7 @@ public record ValidationConfig(int block, int layer, String layerConvention, int
         private List<Double> factors = List.of(2.0, 5.0, 10.0);
         private List<FeaturePair> swaps = List.of();
         private Map<Integer, Operation> operationFeatures = Map.of();
+        private List<SpecializedTarget> specialized = List.of();
         private AnswerExtractor extractor = AnswerExtractor.gsm8k();
         private ImpactThresholds thresholds = ImpactThresholds.defaults();
         private FeasibilityConfig feasibility = FeasibilityConfig.defaults();
@@ -108,6 +113,7 @@ public record ValidationConfig(int block, int layer, String layerConvention, int
         public Builder factors(List<Double> v) { factors = v; return this; }
         public Builder swaps(List<FeaturePair> v) { swaps = v; return this; }
         public Builder operationFeatures(Map<Integer, Operation> v) { operationFeatures = v; return this; }
+        public Builder specialized(List<SpecializedTarget> v) { specialized = v; return this; }
         public Builder extractor(AnswerExtractor v) { extractor = v; return this; }
         public Builder thresholds(ImpactThresholds v) { thresholds = v; return this; }
         public Builder feasibility(FeasibilityConfig v) { feasibility = v; return this; }
@@ -118,7 +124,7 @@ public record ValidationConfig(int block, int layer, String layerConvention, int
 
         public ValidationConfig build() {
             return new ValidationConfig(block, layer, layerConvention, position, topFeatures, maxTokens, maxPromptsPerCall, scope,
-                    replaceWithReconstruction, amplify, factors, swaps, operationFeatures, extractor, thresholds, feasibility,
+                    replaceWithReconstruction, amplify, factors, swaps, operationFeatures, specialized, extractor, thresholds, feasibility,
                     bootstrapResamples, seed, level, sanityPrompts);
         }
     }

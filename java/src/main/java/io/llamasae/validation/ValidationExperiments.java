@@ -114,7 +114,10 @@ public final class ValidationExperiments {
             ablationIndex.put(r.featureId(), conditions.size());
             conditions.add(Condition.ablate(b, r.featureId()));
         }
-        for (int f : config.operationFeatures().keySet()) {
+        Map<Integer, Operation> operationFeatures = operationFeatures();
+        List<Integer> ablated = new ArrayList<>(operationFeatures.keySet());
+        for (SpecializedTarget t : config.specialized()) ablated.add(t.feature());
+        for (int f : ablated) {
             if (!ablationIndex.containsKey(f)) {
                 ablationIndex.put(f, conditions.size());
                 conditions.add(Condition.ablate(b, f));
@@ -146,13 +149,20 @@ public final class ValidationExperiments {
         }
         List<ValidatedFeature> specialized = specialized(top, rankOf, ablationIndex, results, enc.codes());
         List<OperationResult> operations = new ArrayList<>();
-        for (Map.Entry<Integer, Operation> e : config.operationFeatures().entrySet()) {
+        for (Map.Entry<Integer, Operation> e : operationFeatures.entrySet()) {
             operations.add(operationLevel(e.getKey(), e.getValue(), samples, pass.cleanCorrect(),
                     pass.conditions().get(ablationIndex.get(e.getKey())).correct()));
         }
         return new ValidationResult(config, samples.size(), LocalDate.now(ZoneOffset.UTC).toString(), sanity, mean(pass.cleanCorrect()),
                 mean(pass.answered()), general, specialized, amplifyIndex.stream().map(results::get).toList(),
                 swapIndex.stream().map(results::get).toList(), operations, provenance);
+    }
+
+    /** The explicit operation features, then those of labelled operation-specialized targets (explicit ones win). */
+    private Map<Integer, Operation> operationFeatures() {
+        Map<Integer, Operation> out = new LinkedHashMap<>(config.operationFeatures());
+        for (SpecializedTarget t : config.specialized()) t.operation().ifPresent(op -> out.putIfAbsent(t.feature(), op));
+        return out;
     }
 
     /** Prefill pass: the SAE codes of every prompt at the analysed position, and their statistics. */
@@ -444,6 +454,7 @@ public final class ValidationExperiments {
         Set<Integer> general = new LinkedHashSet<>();
         for (RankedFeature r : top) general.add(r.featureId());
         Map<Integer, String[]> why = new LinkedHashMap<>();
+        for (SpecializedTarget t : config.specialized()) why.putIfAbsent(t.feature(), new String[] {t.type(), t.description()});
         for (Map.Entry<Integer, Operation> e : config.operationFeatures().entrySet()) {
             why.putIfAbsent(e.getKey(), new String[] {"operation-specialized", e.getValue().label()});
         }

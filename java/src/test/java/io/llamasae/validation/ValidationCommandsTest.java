@@ -107,6 +107,10 @@ class ValidationCommandsTest {
         assertFailsEarly(ValidateCommand::new, args(base, "--operation", "5@7=addition"), "layer 7 has no SAE");
         assertFailsEarly(ValidateCommand::new, args(base, "--scope", "nowhere"), "scope: expected all or position");
         assertFailsEarly(ValidateCommand::new, args(base, "--high-impact", "0.001"), "impact thresholds");
+        Path wide = dir.resolve("wide_analysis.json");
+        Files.writeString(wide, "{\"metadata\": {\"layer\": 1, \"position\": 2}, \"specialized_features\": [{\"feature_id\": 70, "
+                + "\"specialization\": {\"type\": \"operation-specialized\", \"description\": \"addition\"}}]}");
+        assertFailsEarly(ValidateCommand::new, args(base, "--specialized", wide.toString()), "latent 70 out of range");
         assertFalse(Files.exists(dir.resolve("never")), "no output for a failed run");
     }
 
@@ -115,9 +119,12 @@ class ValidationCommandsTest {
         SharedData.requireNatives();
         Path model = ValidationFixtures.model(dir);
         Path out = dir.resolve("report");
+        Path analysis = dir.resolve("activation_analysis_layer0_pos2_rank1-64.json");
+        Files.writeString(analysis, "{\"metadata\": {\"layer\": 0, \"position\": 2}, \"specialized_features\": [{\"feature_id\": 9, "
+                + "\"specialization\": {\"type\": \"operation-specialized\", \"description\": \"division\"}}]}");
         Run v = run(new ValidateCommand(), "--model", model.toString(), "--sae", sae.toString(), "--dataset", data.toString(),
                 "--layer", "0", "--position", "2", "--top", "2", "--amplify", "5", "--factors", "2", "--swap", "5:6",
-                "--operation", "63=multiplication", "--max-tokens", "4", "--batch", "4", "--ctx", "512", "--threads", "2",
+                "--operation", "63=multiplication", "--specialized", analysis.toString(), "--max-tokens", "4", "--batch", "4", "--ctx", "512", "--threads", "2",
                 "--resamples", "100", "--out", out.toString());
         assertEquals(0, v.code(), v.err() + v.out());
         JsonNode json = new ObjectMapper().readTree(out.resolve("validation_results_layer0_pos2.json").toFile());
@@ -126,6 +133,17 @@ class ValidationCommandsTest {
         assertEquals(1, json.get("amplifications").size());
         assertEquals(1, json.get("swaps").size());
         assertEquals("multiplication", json.get("operation_level").get(0).get("operation").asText());
+        assertEquals(9, json.get("operation_level").get(1).get("feature_id").asInt(), "labelled operation feature tested too");
+        assertEquals("division", json.get("operation_level").get(1).get("operation").asText());
+        boolean listed = false;
+        for (JsonNode f : json.get("specialized_features")) {
+            if (f.get("feature_id").asInt() == 9) {
+                listed = true;
+                assertEquals("operation-specialized", f.get("specialization_type").asText());
+                assertTrue(f.has("ablation"), f.toString());
+            }
+        }
+        assertTrue(listed, json.get("specialized_features").toString());
         assertTrue(Files.exists(out.resolve("validation.md")));
         assertTrue(Files.exists(out.resolve("validation_ablation_layer0_pos2.png")));
         assertTrue(v.out().contains("## Causal validation"), v.out());
