@@ -78,7 +78,6 @@ bool any_edits(const llama_sae_context & c) {
 int32_t fill_prompt_batch(llama_sae_context & c, llama_batch & batch, DecodePlan & plan, const int32_t * tokens,
                           const int32_t * offsets, const std::vector<std::vector<int32_t>> & capture_pos, int64_t & row_base) {
     const bool capture_last_layer = c.hook.layers[c.model->n_layer - 1].capture_slot >= 0;
-    const bool edit_last_layer = c.hook.layers[c.model->n_layer - 1].edited();
     const bool editing = any_edits(c);
     batch.n_tokens = 0;
     std::vector<int32_t> edit_rows;
@@ -107,7 +106,10 @@ int32_t fill_prompt_batch(llama_sae_context & c, llama_batch & batch, DecodePlan
             batch.pos[j] = i;
             batch.n_seq_id[j] = 1;
             batch.seq_id[j][0] = s;
-            batch.logits[j] = i == len - 1 || (capture_last_layer && is_captured[i]) || (edit_last_layer && is_edited[i]);
+            // Edits at the last block touch only rows that are outputs anyway (llama.cpp drops the
+            // others before the block ends), so edits never add outputs: an extra output row would
+            // change how the output matmul rounds and break the bit-exact no-op guarantee.
+            batch.logits[j] = i == len - 1 || (capture_last_layer && is_captured[i]);
         }
     }
     std::sort(edit_rows.begin(), edit_rows.end());

@@ -1,7 +1,7 @@
 package io.llamasae.validation;
 
 import io.llamasae.analysis.Interval;
-import io.llamasae.report.AtomicFiles;
+import io.llamasae.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -1,7 +1,7 @@
 package io.llamasae.validation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.llamasae.report.AtomicFiles;
+import io.llamasae.io.AtomicFiles;
 import io.llamasae.report.StudyJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
