@@ -50,6 +50,9 @@ const char * llama_sae_version(void);
 // work on tensors in device memory then runs on the GPU with the kernels in cuda/.
 bool llama_sae_has_cuda(void);
 
+// True when the engine was built with CUDA (whether or not a device is present).
+bool llama_sae_built_with_cuda(void);
+
 // ---- model -----------------------------------------------------------------------------------
 typedef struct llama_sae_model llama_sae_model;
 

@@ -79,6 +79,14 @@ const char * llama_sae_version(void) {
 
 bool llama_sae_has_cuda(void) { return llama_sae::cuda_hook_available(); }
 
+bool llama_sae_built_with_cuda(void) {
+#ifdef LLAMA_SAE_WITH_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
 struct llama_sae_model_params llama_sae_model_default_params(void) {
     llama_sae_model_params p{};
     p.n_gpu_layers = 0;

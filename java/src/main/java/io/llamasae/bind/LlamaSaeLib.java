@@ -182,6 +182,8 @@ public final class LlamaSaeLib {
     public static native @Cast("const char*") BytePointer llama_sae_last_error();
     public static native void llama_sae_set_log_level(int level);
     public static native @Cast("const char*") BytePointer llama_sae_version();
+    public static native @Cast("bool") boolean llama_sae_has_cuda();
+    public static native @Cast("bool") boolean llama_sae_built_with_cuda();
 
     public static native @ByVal llama_sae_model_params llama_sae_model_default_params();
     public static native int llama_sae_model_load(@Cast("const char*") BytePointer path, @ByVal llama_sae_model_params params,

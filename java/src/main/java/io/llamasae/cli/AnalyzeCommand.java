@@ -78,7 +78,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Sae s = SaeLoader.load(sae, saeFormat == null ? Optional.empty() : Optional.of(SaeFormat.parse(saeFormat)),
                 k == null ? OptionalInt.empty() : OptionalInt.of(k));
         List<Sample> samples = data.read();
-        try (Model m = Model.load(model);
+        try (Model m = Model.load(model, run.gpuLayers());
              Engine e = Engine.open(m, run.engineOptions());
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(layer, m.info().nLayer());

@@ -57,7 +57,7 @@ public final class CaptureCommand implements Callable<Integer> {
         LayerConvention conv = LayerConvention.parse(convention);
         Sae saeWeights = sae == null ? null : SaeLoader.load(sae, Optional.empty(), OptionalInt.empty());
         if (saeWeights != null && codesOut == null) throw new IllegalArgumentException("--sae needs --codes-out");
-        try (Model m = Model.load(model);
+        try (Model m = Model.load(model, run.gpuLayers());
              NativeSae ns = saeWeights == null ? null : NativeSae.of(saeWeights);
              Engine e = Engine.open(m, run.engineOptions())) {
             CaptureSpec spec = CaptureSpec.parse(layers, positions, conv, m.info().nLayer());

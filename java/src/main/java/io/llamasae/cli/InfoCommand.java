@@ -1,5 +1,6 @@
 package io.llamasae.cli;
 
+import io.llamasae.engine.GpuDevices;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.ModelInfo;
 import io.llamasae.engine.NativeLibrary;
@@ -29,6 +30,16 @@ public final class InfoCommand implements Callable<Integer> {
             System.out.printf("context:        %d tokens (training)%n", i.nCtxTrain());
             System.out.printf("parameters:     %,d (%,d bytes)%n", i.nParams(), i.sizeBytes());
             System.out.printf("engine:         %s%n", NativeLibrary.version());
+            GpuDevices.Discovery gpus = GpuDevices.discover();
+            if (gpus.devices().isEmpty()) {
+                System.out.printf("gpu:            none (%s)%n", gpus.whyNone());
+            }
+            for (GpuDevices.Device d : gpus.devices()) {
+                System.out.printf("gpu %d:          %s, %.1f GiB, compute capability %s%n", d.index(), d.name(),
+                        d.memoryBytes() / (1024.0 * 1024 * 1024), d.computeCapability());
+            }
+            System.out.printf("cuda hook:      %s%n", NativeLibrary.hasCuda() ? "yes (hook work runs on the GPU)"
+                    : NativeLibrary.builtWithCuda() ? "built, but no device" : "not built (-Dllama.sae.cuda=ON)");
         }
         return 0;
     }

@@ -44,6 +44,18 @@ public final class NativeLibrary {
         return LlamaSaeLib.llama_sae_version().getString();
     }
 
+    /** True when the engine runs hook work on CUDA devices (CUDA build and a device present). */
+    public static boolean hasCuda() {
+        ensureLoaded();
+        return LlamaSaeLib.llama_sae_has_cuda();
+    }
+
+    /** True when the engine was built with its CUDA path. */
+    public static boolean builtWithCuda() {
+        ensureLoaded();
+        return LlamaSaeLib.llama_sae_built_with_cuda();
+    }
+
     private static IllegalStateException unavailable() {
         return new IllegalStateException("llama-sae natives are not available (build with `mvn -pl java package`): " + loadError,
                 loadError);
