@@ -5,7 +5,7 @@
  * CUDA types: a stream is passed as `void*` (a cudaStream_t; NULL = legacy default stream), so
  * C/C++ code without CUDA headers (and JavaCPP) can include this file.
  *
- * Conventions (see /work/notes/contracts.md, "Shared numeric contracts"):
+ * Conventions (the shared numeric contracts, as in native/src/kernels/sae_view.h and sparse_edit.h):
  *   - residual rows x: [n_rows, d] row-major float32 on the device;
  *   - weights latent-major: W_enc [F, d], b_enc [F] (pre-encoder bias folded in), W_dec [F, d],
  *     b_dec [d], optional threshold [F];

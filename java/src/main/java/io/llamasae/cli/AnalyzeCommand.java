@@ -11,14 +11,10 @@ import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
 import io.llamasae.report.StudyReportWriter;
 import io.llamasae.sae.Sae;
-import io.llamasae.sae.SaeFormat;
-import io.llamasae.sae.SaeLoader;
 import io.llamasae.study.HookedEncoding;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -33,31 +29,16 @@ import picocli.CommandLine.Option;
         description = "Rank SAE features by frequency, score and classify their specialization, write the report.")
 public final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
+    ModelSaeOptions ms;
+
+    @Mixin
     DatasetOptions data;
 
     @Mixin
     RunOptions run;
 
-    @Option(names = "--model", required = true, description = "GGUF model file")
-    Path model;
-
-    @Option(names = "--sae", required = true, description = "SAE directory or .safetensors file")
-    Path sae;
-
-    @Option(names = "--sae-format", description = "saelens, sparsify, reference, dictionary_learning (default: detected)")
-    String saeFormat;
-
-    @Option(names = "--k", description = "Top-K of the SAE (default: from its config)")
-    Integer k;
-
-    @Option(names = "--layer", required = true, description = "Layer (see --layer-convention)")
-    int layer;
-
     @Option(names = "--position", required = true, description = "Token position (negative = from the end)")
     int position;
-
-    @Option(names = "--layer-convention", defaultValue = "llama.cpp", description = "llama.cpp (block index) or hf (hidden_states)")
-    String convention;
 
     @Option(names = "--ranks", defaultValue = "50-200,400-512", description = "Rank bands (default ${DEFAULT-VALUE})")
     String ranks;
@@ -74,24 +55,23 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         AnalysisMode analysisMode = AnalysisMode.parse(mode);
-        LayerConvention conv = LayerConvention.parse(convention);
-        Sae s = SaeLoader.load(sae, saeFormat == null ? Optional.empty() : Optional.of(SaeFormat.parse(saeFormat)),
-                k == null ? OptionalInt.empty() : OptionalInt.of(k));
+        LayerConvention conv = ms.layerConvention();
+        Sae s = ms.loadSae();
         List<Sample> samples = data.read();
-        try (Model m = Model.load(model, run.gpuLayers());
+        try (Model m = Model.load(ms.model, run.gpuLayers());
              Engine e = Engine.open(m, run.engineOptions());
              NativeSae ns = NativeSae.of(s)) {
-            int block = conv.toBlock(layer, m.info().nLayer());
+            int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
             Map<Integer, HookedEncoding.LayerStatistics> stats;
             try (ProgressBar bar = Progress.bar("analyze", samples.size())) {
                 stats = HookedEncoding.run(e, samples, Map.of(block, ns), position, run.batch, 100, bar::stepTo);
             }
             HookedEncoding.LayerStatistics ls = stats.get(block);
-            StudyConfig cfg = StudyConfig.builder().layer(layer).layerConvention(conv == LayerConvention.HF ? "hf hidden_states" : "llama.cpp block")
+            StudyConfig cfg = StudyConfig.builder().layer(ms.layer).layerConvention(conv == LayerConvention.HF ? "hf hidden_states" : "llama.cpp block")
                     .position(position).bands(ranks).mode(analysisMode)
                     .saeDescription("K=" + s.defaultK() + ", d=" + s.numLatents())
-                    .modelDescription(m.info().description() + " (" + model.getFileName() + ")")
+                    .modelDescription(m.info().description() + " (" + ms.model.getFileName() + ")")
                     .datasetDescription(samples.size() + " samples from " + data.file().getFileName()).build();
             StudyResult result = StudyAnalysis.run(ls.features(), samples, cfg);
             StudyReportWriter.write(out, List.of(result), !noPlots);

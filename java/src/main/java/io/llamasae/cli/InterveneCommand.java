@@ -14,8 +14,6 @@ import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
 import io.llamasae.sae.Sae;
-import io.llamasae.sae.SaeFormat;
-import io.llamasae.sae.SaeLoader;
 import io.llamasae.validation.AnswerExtractor;
 import io.llamasae.validation.EditSpecs;
 import io.llamasae.validation.InterventionComparison;
@@ -25,11 +23,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,20 +37,8 @@ import picocli.CommandLine.Option;
 @Command(name = "intervene", mixinStandardHelpOptions = true,
         description = "Edit SAE features inside the forward pass and compare clean vs intervened generations.")
 public final class InterveneCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "GGUF model file")
-    Path model;
-
-    @Option(names = "--sae", required = true, description = "SAE directory or .safetensors file")
-    Path sae;
-
-    @Option(names = "--sae-format", description = "saelens, sparsify, reference, dictionary_learning (default: detected)")
-    String saeFormat;
-
-    @Option(names = "--k", description = "Top-K of the SAE (default: from its config)")
-    Integer k;
-
-    @Option(names = "--layer", required = true, description = "Layer the SAE is attached to (see --layer-convention)")
-    int layer;
+    @Mixin
+    ModelSaeOptions ms;
 
     @Option(names = "--position", defaultValue = "-1",
             description = "Prompt position edited when --positions is not given (negative = from the end; default ${DEFAULT-VALUE})")
@@ -64,9 +49,6 @@ public final class InterveneCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-only", description = "Do not edit generated tokens (default: every generated token is edited too)")
     boolean promptOnly;
-
-    @Option(names = "--layer-convention", defaultValue = "llama.cpp", description = "llama.cpp (block index) or hf (hidden_states)")
-    String convention;
 
     @Option(names = "--ablate", description = "Ablate latent F (z_F := 0); F@LAYER names the layer explicitly; repeatable")
     List<String> ablate = new ArrayList<>();
@@ -125,15 +107,14 @@ public final class InterveneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // everything that can be checked without the model comes first
-        LayerConvention conv = LayerConvention.parse(convention);
-        checkLayer(layer, conv);
+        LayerConvention conv = ms.layerConvention();
+        checkLayer(ms.layer, conv);
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens: expected >= 1 but found " + maxTokens);
         if (batch < 1 || batch > 256) throw new IllegalArgumentException("--batch: expected 1..256 but found " + batch);
         if (limit < 1) throw new IllegalArgumentException("--limit: expected >= 1 but found " + limit);
         AnswerExtractor extractor = AnswerExtractor.withRegex(answerRegex);
-        Sae s = SaeLoader.load(sae, saeFormat == null ? Optional.empty() : Optional.of(SaeFormat.parse(saeFormat)),
-                k == null ? OptionalInt.empty() : OptionalInt.of(k));
-        List<EditSpecs.EditSpec> specs = EditSpecs.parse(ablate, scale, clamp, steer, swap, layer, s.numLatents());
+        Sae s = ms.loadSae();
+        List<EditSpecs.EditSpec> specs = EditSpecs.parse(ablate, scale, clamp, steer, swap, ms.layer, s.numLatents());
         if (specs.isEmpty()) throw new IllegalArgumentException("no edits: give at least one of --ablate, --scale, --clamp, --steer, --swap");
         boolean all = positions != null && positions.trim().equalsIgnoreCase("all");
         List<Integer> editPositions = positions == null ? List.of(position) : all ? List.of() : parsePositions(positions);
@@ -159,10 +140,10 @@ public final class InterveneCommand implements Callable<Integer> {
         }
 
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Model m = Model.load(model, gpuLayers);
+        try (Model m = Model.load(ms.model, gpuLayers);
              Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(batch).withThreads(threads));
              NativeSae ns = NativeSae.of(s)) {
-            int block = conv.toBlock(layer, m.info().nLayer());
+            int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
             List<Edit> edits = EditSpecs.toEdits(specs, block);
             InterventionSpec spec = new InterventionSpec(edits, editPositions, all, !promptOnly, reconstruction);
@@ -170,7 +151,7 @@ public final class InterveneCommand implements Callable<Integer> {
             List<int[]> prompts = new ArrayList<>();
             for (String t : texts) prompts.add(m.tokenize(t, m.info().addBos()));
             List<InterventionComparison.Pair> pairs = InterventionComparison.run(e, prompts, ids, spec, GenerationOptions.greedy(maxTokens), batch);
-            out.println("edits at block " + block + " (" + conv.label() + " layer " + layer + "): " + describe(specs) + "; positions "
+            out.println("edits at block " + block + " (" + conv.label() + " layer " + ms.layer + "): " + describe(specs) + "; positions "
                     + (all ? "all" : editPositions.toString()) + (promptOnly ? "" : " + generated tokens") + "; "
                     + (reconstruction ? "reconstruction" : "error-preserving") + " update");
             int changed = 0;

@@ -12,8 +12,6 @@ import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
 import io.llamasae.sae.Sae;
-import io.llamasae.sae.SaeFormat;
-import io.llamasae.sae.SaeLoader;
 import io.llamasae.validation.AnswerExtractor;
 import io.llamasae.validation.EditSpecs;
 import io.llamasae.validation.FeaturePair;
@@ -30,14 +28,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -50,17 +47,8 @@ import picocli.CommandLine.Option;
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Causal validation of SAE features: ablation ground truth, amplification, swaps, operation level.")
 public final class ValidateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "GGUF model file")
-    Path model;
-
-    @Option(names = "--sae", required = true, description = "SAE directory or .safetensors file")
-    Path sae;
-
-    @Option(names = "--sae-format", description = "saelens, sparsify, reference, dictionary_learning (default: detected)")
-    String saeFormat;
-
-    @Option(names = "--k", description = "Top-K of the SAE (default: from its config)")
-    Integer k;
+    @Mixin
+    ModelSaeOptions ms;
 
     @Option(names = "--dataset", required = true, description = "GSM8K jsonl, chain-of-thought jsonl or plain text")
     Path dataset;
@@ -71,14 +59,8 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--skip-bad", description = "Skip malformed dataset lines")
     boolean skipBad;
 
-    @Option(names = "--layer", required = true, description = "Layer the SAE is attached to (see --layer-convention)")
-    int layer;
-
     @Option(names = "--position", required = true, description = "Analysed token position (negative = from the end)")
     int position;
-
-    @Option(names = "--layer-convention", defaultValue = "llama.cpp", description = "llama.cpp (block index) or hf (hidden_states)")
-    String convention;
 
     @Option(names = "--top", defaultValue = "10", description = "Most frequent features ablated one by one (default ${DEFAULT-VALUE})")
     int top;
@@ -152,8 +134,8 @@ public final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // everything that can be checked without the model comes first
-        LayerConvention conv = LayerConvention.parse(convention);
-        InterveneCommand.checkLayer(layer, conv);
+        LayerConvention conv = ms.layerConvention();
+        InterveneCommand.checkLayer(ms.layer, conv);
         if (batch < 1 || batch > 256) throw new IllegalArgumentException("--batch: expected 1..256 but found " + batch);
         if (top < 0) throw new IllegalArgumentException("--top: expected >= 0 but found " + top);
         if (limit != null && limit < 1) throw new IllegalArgumentException("--limit: expected >= 1 but found " + limit);
@@ -165,17 +147,16 @@ public final class ValidateCommand implements Callable<Integer> {
             float v = EditSpecs.parseFiniteValue(f, "--factors");
             factorValues.add((double) v);
         }
-        Sae s = SaeLoader.load(sae, saeFormat == null ? Optional.empty() : Optional.of(SaeFormat.parse(saeFormat)),
-                k == null ? OptionalInt.empty() : OptionalInt.of(k));
+        Sae s = ms.loadSae();
         int nLatents = s.numLatents();
         List<Integer> amplified = new ArrayList<>();
         for (String a : amplify) {
-            String body = EditSpecs.stripLayerSuffix(a, "--amplify", layer);
+            String body = EditSpecs.stripLayerSuffix(a, "--amplify", ms.layer);
             amplified.add(EditSpecs.checkLatent(EditSpecs.parseLatent(body, "--amplify", a), nLatents, "--amplify", a));
         }
         List<FeaturePair> pairs = new ArrayList<>();
         for (String p : swap) {
-            FeaturePair fp = FeaturePair.parse(EditSpecs.stripLayerSuffix(p, "--swap", layer));
+            FeaturePair fp = FeaturePair.parse(EditSpecs.stripLayerSuffix(p, "--swap", ms.layer));
             EditSpecs.checkLatent(fp.a(), nLatents, "--swap", p);
             EditSpecs.checkLatent(fp.b(), nLatents, "--swap", p);
             pairs.add(fp);
@@ -184,7 +165,7 @@ public final class ValidateCommand implements Callable<Integer> {
         for (String o : operation) {
             int eq = o.indexOf('=');
             if (eq < 0) throw new IllegalArgumentException("--operation: expected F=addition|subtraction|multiplication|division but found '" + o + "'");
-            int f = EditSpecs.checkLatent(EditSpecs.parseLatent(EditSpecs.stripLayerSuffix(o.substring(0, eq), "--operation", layer),
+            int f = EditSpecs.checkLatent(EditSpecs.parseLatent(EditSpecs.stripLayerSuffix(o.substring(0, eq), "--operation", ms.layer),
                     "--operation", o), nLatents, "--operation", o);
             Operation op;
             try {
@@ -196,7 +177,7 @@ public final class ValidateCommand implements Callable<Integer> {
         }
         List<SpecializedTarget> targets = new ArrayList<>();
         for (Path file : specialized) {
-            for (SpecializedTarget t : SpecializedTarget.read(file, layer, position)) {
+            for (SpecializedTarget t : SpecializedTarget.read(file, ms.layer, position)) {
                 EditSpecs.checkLatent(t.feature(), nLatents, "--specialized", file.toString());
                 targets.add(t);
             }
@@ -208,12 +189,12 @@ public final class ValidateCommand implements Callable<Integer> {
         if (samples.isEmpty()) throw new IllegalArgumentException(dataset + ": no samples");
         System.err.println(data.summary());
 
-        try (Model m = Model.load(model, gpuLayers);
+        try (Model m = Model.load(ms.model, gpuLayers);
              Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(batch).withThreads(threads));
              NativeSae ns = NativeSae.of(s)) {
-            int block = conv.toBlock(layer, m.info().nLayer());
+            int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
-            ValidationConfig cfg = ValidationConfig.builder().block(block, layer, conv.label()).position(position).topFeatures(top)
+            ValidationConfig cfg = ValidationConfig.builder().block(block, ms.layer, conv.label()).position(position).topFeatures(top)
                     .maxTokens(maxTokens).maxPromptsPerCall(batch).scope(sc).replaceWithReconstruction(reconstruction).amplify(amplified)
                     .factors(factorValues).swaps(pairs).operationFeatures(ops).specialized(targets).extractor(extractor).thresholds(thresholds)
                     .feasibility(FeasibilityConfig.defaults()).bootstrapResamples(resamples).seed(seed).sanityPrompts(sanityPrompts).build();
@@ -221,7 +202,7 @@ public final class ValidateCommand implements Callable<Integer> {
             ValidationResult result;
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("validate").setInitialMax(1).setStyle(ProgressBarStyle.ASCII)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
-                result = exp.run(samples, new ValidationResult.Provenance(m.info().description() + " (" + model.getFileName() + ")",
+                result = exp.run(samples, new ValidationResult.Provenance(m.info().description() + " (" + ms.model.getFileName() + ")",
                         s.toString(), samples.size() + " samples from " + dataset.getFileName()), (done, total) -> {
                     bar.maxHint(total);
                     bar.stepTo(done);
