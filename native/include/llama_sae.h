@@ -129,6 +129,7 @@ int32_t llama_sae_context_n_ctx(const llama_sae_context * ctx);
 // What to capture in the next runs. layers: block indices in [0, n_layer), distinct; captured
 // matrices are returned in this order. positions: >= 0 absolute token index, < 0 counted from
 // the end (-1 = last token); ignored when all_positions is true. n_layers == 0 disables capture.
+// No positions (and not all) captures no prompt rows: only generated steps, if set.
 // Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT, ERR_OUT_OF_RANGE (layer) or ERR_STATE (no hook).
 int32_t llama_sae_context_set_capture(llama_sae_context * ctx,
                                       const int32_t * layers, int32_t n_layers,
@@ -262,6 +263,14 @@ struct llama_sae_generate_params llama_sae_generate_default_params(void);
 // the new tokens (the end-of-generation token is not included).
 int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * tokens, const int32_t * offsets,
                                    int32_t n_prompts, struct llama_sae_generate_params params);
+
+// Generated steps to capture during llama_sae_context_generate (1-based: step K is the residual of
+// the K-th generated token as it goes through the model, at position prompt_len + K - 1), at the
+// layers of the capture list. Their rows follow the prompt-position rows: prompt by prompt, steps
+// in the order given. A sequence that ended before step K leaves that row NaN with position -1.
+// generate() then needs max_tokens > the largest K. n_steps = 0 clears.
+// Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT.
+int32_t llama_sae_context_set_capture_generated(llama_sae_context * ctx, const int32_t * steps, int32_t n_steps);
 
 // New tokens of prompt i of the last generate call, and their count; NULL / 0 otherwise.
 const int32_t * llama_sae_generated_tokens(const llama_sae_context * ctx, int32_t prompt, int32_t * n_tokens);

@@ -57,11 +57,17 @@ bool capture(HookState * hs, const ggml_tensor * t, const LayerHook & lh, const 
     }
     if (!lh.sae || plan.row_index.empty()) return true;
     SlotCodes & sc = (*hs->codes)[lh.capture_slot];
-    const int64_t first = plan.row_index.front();  // a call's rows are contiguous in the global order
-    const int32_t st = encode(lh.sae->view(), (Activation) lh.sae->params.activation, dst.data() + first * hs->n_embd,
-                              (int64_t) plan.row_index.size(), sc.k, sc.indices.data() + first * sc.k,
-                              sc.values.data() + first * sc.k, pool_for(hs, (int64_t) plan.row_index.size(), lh.sae));
-    if (st != kOk) return abort_with(hs, std::string("hook: SAE encode at ") + t->name + " failed: " + status_message(st));
+    // Encode each run of consecutive global rows in one call (prompt rows of a call are one run).
+    for (size_t i = 0; i < plan.row_index.size();) {
+        size_t j = i + 1;
+        while (j < plan.row_index.size() && plan.row_index[j] == plan.row_index[j - 1] + 1) ++j;
+        const int64_t first = plan.row_index[i];
+        const int32_t st = encode(lh.sae->view(), (Activation) lh.sae->params.activation, dst.data() + first * hs->n_embd,
+                                  (int64_t) (j - i), sc.k, sc.indices.data() + first * sc.k, sc.values.data() + first * sc.k,
+                                  pool_for(hs, (int64_t) (j - i), lh.sae));
+        if (st != kOk) return abort_with(hs, std::string("hook: SAE encode at ") + t->name + " failed: " + status_message(st));
+        i = j;
+    }
     return true;
 }
 

@@ -241,9 +241,7 @@ int32_t llama_sae_context_set_capture(llama_sae_context * ctx, const int32_t * l
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture: null pointer or negative count");
         }
         if (n_layers > 0 && !ctx->params.hook) fail(LLAMA_SAE_ERR_STATE, "set_capture: context was created without the hook");
-        if (n_layers > 0 && !all_positions && n_positions == 0) {
-            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture: no positions given (use all_positions or list positions)");
-        }
+        // No prompt positions is allowed: the rows may all be generated steps (set_capture_generated).
         std::vector<int32_t> slot(ctx->model->n_layer, -1);
         for (int32_t i = 0; i < n_layers; ++i) {
             const int32_t il = layers[i];

@@ -3,7 +3,9 @@
 
 #ifdef LLAMA_SAE_WITH_CUDA
 
+#include "kernel_status.h"
 #include "llama_sae_cuda.h"
+#include "topk_encode.h"
 
 #include "ggml-backend.h"
 #include "ggml.h"
@@ -114,19 +116,42 @@ bool cuda_capture(HookState * hs, const ggml_tensor * t, const LayerHook & lh, c
     const int32_t k = lh.sae ? lh.k : 1;
     if (!ensure(hs, cs, n, d, k) || !move_rows(hs, cs, t, src_index, d, true)) return false;
     const DecodePlan & plan = *hs->plan;
-    const int64_t first = plan.row_index.front();  // a call's rows are contiguous in the global order
-    float * host_rows = (*hs->rows)[lh.capture_slot].data() + first * d;
-    if (!check(hs, cudaMemcpyAsync(host_rows, cs.x, n * d * sizeof(float), cudaMemcpyDeviceToHost, cs.stream), "rows to host")) return false;
+    llama_sae_cuda_sae * dev = nullptr;
     if (lh.sae && gpu_mode(lh.sae)) {
-        llama_sae_cuda_sae * dev = device_sae(hs, lh.sae);
+        dev = device_sae(hs, lh.sae);
         if (!dev) return false;
         const int32_t mode = lh.sae->params.activation == LLAMA_SAE_ACT_TOPK_ABS ? LLAMA_SAE_CUDA_MODE_TOPK_ABS : LLAMA_SAE_CUDA_MODE_TOPK_RELU;
         if (!check_sae(hs, llama_sae_cuda_encode(dev, cs.x, (int32_t) n, k, mode, cs.idx, cs.val, cs.stream), "encode")) return false;
-        SlotCodes & sc = (*hs->codes)[lh.capture_slot];
-        if (!check(hs, cudaMemcpyAsync(sc.indices.data() + first * k, cs.idx, n * k * sizeof(int32_t), cudaMemcpyDeviceToHost, cs.stream), "codes")) return false;
-        if (!check(hs, cudaMemcpyAsync(sc.values.data() + first * k, cs.val, n * k * sizeof(float), cudaMemcpyDeviceToHost, cs.stream), "codes")) return false;
     }
-    return check(hs, cudaStreamSynchronize(cs.stream), "synchronize");
+    // Scratch row i belongs to global row plan.row_index[i]; copy each run of consecutive rows at once.
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && plan.row_index[j] == plan.row_index[j - 1] + 1) ++j;
+        const int64_t first = plan.row_index[i];
+        float * host_rows = (*hs->rows)[lh.capture_slot].data() + first * d;
+        if (!check(hs, cudaMemcpyAsync(host_rows, cs.x + i * d, (j - i) * d * sizeof(float), cudaMemcpyDeviceToHost, cs.stream), "rows to host")) return false;
+        if (dev) {
+            SlotCodes & sc = (*hs->codes)[lh.capture_slot];
+            if (!check(hs, cudaMemcpyAsync(sc.indices.data() + first * k, cs.idx + i * k, (j - i) * k * sizeof(int32_t), cudaMemcpyDeviceToHost, cs.stream), "codes")) return false;
+            if (!check(hs, cudaMemcpyAsync(sc.values.data() + first * k, cs.val + i * k, (j - i) * k * sizeof(float), cudaMemcpyDeviceToHost, cs.stream), "codes")) return false;
+        }
+        i = j;
+    }
+    if (!check(hs, cudaStreamSynchronize(cs.stream), "synchronize")) return false;
+    if (lh.sae && !dev) {
+        // jumprelu / relu SAEs have no GPU kernel: encode the rows just copied to the host.
+        SlotCodes & sc = (*hs->codes)[lh.capture_slot];
+        for (size_t i = 0; i < n; ++i) {
+            const int64_t r = plan.row_index[i];
+            const int32_t st = encode(lh.sae->view(), (Activation) lh.sae->params.activation, (*hs->rows)[lh.capture_slot].data() + r * d,
+                                      1, k, sc.indices.data() + r * k, sc.values.data() + r * k, nullptr);
+            if (st != kOk) {
+                hs->error = std::string("hook: SAE encode (CPU fallback) failed: ") + status_message(st);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 bool cuda_intervene(HookState * hs, ggml_tensor * t, const LayerHook & lh, int32_t layer, const std::vector<int32_t> & src_index) {

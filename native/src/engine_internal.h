@@ -101,6 +101,7 @@ struct llama_sae_context {
     std::vector<int32_t> capture_layers;
     std::vector<int32_t> positions;
     bool all_positions = false;
+    std::vector<int32_t> generated_steps;  // 1-based steps captured during generate
 
     // intervention positions
     std::vector<int32_t> edit_positions;

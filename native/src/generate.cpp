@@ -3,6 +3,7 @@
 #include "api_error.h"
 #include "engine_internal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -60,9 +61,25 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
                  std::to_string(n_prompts) + " x " + std::to_string(params.max_tokens) + " new tokens exceed the context of " +
                  std::to_string(c.n_ctx) + " tokens");
         }
-        int64_t n_rows = 0;
-        for (const auto & v : capture_pos) n_rows += (int64_t) v.size();
-        allocate_results(c, n_rows, n_prompts);
+        const auto & gsteps = c.generated_steps;
+        const bool capture_gen = !gsteps.empty() && !c.capture_layers.empty();
+        int32_t max_step = 0;
+        for (int32_t g : gsteps) max_step = std::max(max_step, g);
+        if (capture_gen && params.max_tokens <= max_step) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "generate: capturing generated step " + std::to_string(max_step) +
+                 " needs max_tokens > " + std::to_string(max_step) + ", found " + std::to_string(params.max_tokens));
+        }
+        int64_t n_prompt_rows = 0;
+        for (const auto & v : capture_pos) n_prompt_rows += (int64_t) v.size();
+        const int64_t n_gen_rows = capture_gen ? (int64_t) n_prompts * (int64_t) gsteps.size() : 0;
+        allocate_results(c, n_prompt_rows + n_gen_rows, n_prompts);
+        // Generated-step rows start as "not generated": NaN rows, position -1.
+        for (int64_t r = n_prompt_rows; r < n_prompt_rows + n_gen_rows; ++r) {
+            const int64_t i = r - n_prompt_rows;
+            c.row_prompt[r] = (int32_t) (i / (int64_t) gsteps.size());
+            c.row_pos[r] = -1;
+            for (auto & rows : c.rows) std::fill(rows.begin() + r * c.model->n_embd, rows.begin() + (r + 1) * c.model->n_embd, NAN);
+        }
         const int32_t n_vocab = c.model->n_vocab;
 
         llama_batch batch = llama_batch_init(c.n_ctx, 0, 1);
@@ -112,8 +129,17 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
             for (size_t i = 0; i < active.size(); ++i) {
                 const int32_t p = active[i];
                 const int32_t j = batch.n_tokens++;
+                const int32_t gen_step = (int32_t) c.generated[p].size();  // this token is the gen_step-th generated
+                for (size_t q = 0; capture_gen && q < gsteps.size(); ++q) {
+                    if (gsteps[q] != gen_step) continue;
+                    const int64_t r = n_prompt_rows + (int64_t) p * (int64_t) gsteps.size() + (int64_t) q;
+                    plan.batch_index.push_back(j);
+                    plan.output_index.push_back(j);
+                    plan.row_index.push_back(r);
+                    c.row_pos[r] = (offsets[p + 1] - offsets[p]) + gen_step - 1;
+                }
                 batch.token[j] = next[i];
-                batch.pos[j] = (offsets[p + 1] - offsets[p]) + (int32_t) c.generated[p].size() - 1;
+                batch.pos[j] = (offsets[p + 1] - offsets[p]) + gen_step - 1;
                 batch.n_seq_id[j] = 1;
                 batch.seq_id[j][0] = p;
                 batch.logits[j] = true;
@@ -126,6 +152,17 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
             decode_with_plan(c, batch, plan, batch.n_tokens);
         }
         c.have_results = true;
+    });
+}
+
+int32_t llama_sae_context_set_capture_generated(llama_sae_context * ctx, const int32_t * steps, int32_t n_steps) {
+    return guarded([&] {
+        if (!ctx || n_steps < 0 || (n_steps > 0 && !steps)) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture_generated: null pointer or negative count");
+        for (int32_t i = 0; i < n_steps; ++i) {
+            if (steps[i] < 1) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture_generated: steps are 1-based, found " + std::to_string(steps[i]));
+        }
+        ctx->generated_steps.assign(steps, steps + n_steps);
+        ctx->have_results = false;
     });
 }
 

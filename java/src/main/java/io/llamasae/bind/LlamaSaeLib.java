@@ -234,4 +234,5 @@ public final class LlamaSaeLib {
                                                         int nPrompts, @ByVal llama_sae_generate_params params);
     public static native @Const IntPointer llama_sae_generated_tokens(@Const llama_sae_context ctx, int prompt, IntPointer nTokens);
     public static native int llama_sae_context_set_capture_after_edits(llama_sae_context ctx, @Cast("bool") boolean after);
+    public static native int llama_sae_context_set_capture_generated(llama_sae_context ctx, @Const IntPointer steps, int nSteps);
 }

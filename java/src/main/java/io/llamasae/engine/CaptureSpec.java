@@ -6,18 +6,32 @@ import java.util.List;
 /**
  * Which residual-stream rows a run captures.
  *
- * @param layers       llama.cpp block indices, distinct; results come back in this order
- * @param positions    token positions: {@code >= 0} absolute, {@code < 0} from the end (-1 = last);
- *                     ignored when {@code allPositions}
- * @param allPositions capture every token of every prompt
+ * @param layers         llama.cpp block indices, distinct; results come back in this order
+ * @param positions      token positions: {@code >= 0} absolute, {@code < 0} from the end (-1 = last);
+ *                       ignored when {@code allPositions}
+ * @param allPositions   capture every token of every prompt
+ * @param generatedSteps 1-based generated steps captured by {@link Engine#generate} ({@code g2}: the
+ *                       second generated token as it goes through the model); their rows follow the
+ *                       prompt-position rows, prompt by prompt
  */
-public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean allPositions) {
+public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean allPositions, List<Integer> generatedSteps) {
     public CaptureSpec {
         layers = List.copyOf(layers);
         positions = List.copyOf(positions);
-        if (!layers.isEmpty() && !allPositions && positions.isEmpty()) {
-            throw new IllegalArgumentException("capture spec: no positions (give positions or all)");
+        generatedSteps = List.copyOf(generatedSteps);
+        if (!layers.isEmpty() && !allPositions && positions.isEmpty() && generatedSteps.isEmpty()) {
+            throw new IllegalArgumentException("capture spec: no positions (give positions, all, or generated steps gK)");
         }
+        if (allPositions && !generatedSteps.isEmpty()) {
+            throw new IllegalArgumentException("capture spec: 'all' cannot be combined with generated steps");
+        }
+        for (int g : generatedSteps) {
+            if (g < 1) throw new IllegalArgumentException("capture spec: generated steps are 1-based (g1 = first generated token), found g" + g);
+        }
+    }
+
+    public CaptureSpec(List<Integer> layers, List<Integer> positions, boolean allPositions) {
+        this(layers, positions, allPositions, List.of());
     }
 
     /** Captures nothing (plain forward passes through the hook). */
@@ -33,9 +47,15 @@ public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean
         return new CaptureSpec(layers, List.of(), true);
     }
 
+    /** Largest generated step captured (0 if none): generation must produce more tokens than this. */
+    public int maxGeneratedStep() {
+        return generatedSteps.stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
     /**
      * Parses CLI text: layers {@code "0,3,14"} or {@code "all"} (in {@code convention}),
-     * positions {@code "3"}, {@code "-1"}, {@code "0,-1"} or {@code "all"}.
+     * positions {@code "3"}, {@code "-1"}, {@code "0,-1"}, {@code "all"}, or generated steps
+     * {@code "g2"} (mixable with prompt positions: {@code "-1,g1,g2"}).
      */
     public static CaptureSpec parse(String layersText, String positionsText, LayerConvention convention, int nLayer) {
         List<Integer> layers = new ArrayList<>();
@@ -49,7 +69,17 @@ public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean
             }
         }
         if (positionsText.trim().equalsIgnoreCase("all")) return allPositions(layers);
-        return of(layers, parseInts(positionsText, "--positions"));
+        List<Integer> prompt = new ArrayList<>();
+        List<Integer> generated = new ArrayList<>();
+        for (String part : positionsText.split(",")) {
+            String p = part.trim();
+            if (p.startsWith("g") || p.startsWith("G")) {
+                generated.addAll(parseInts(p.substring(1), "--positions (generated step " + p + ")"));
+            } else {
+                prompt.addAll(parseInts(p, "--positions"));
+            }
+        }
+        return new CaptureSpec(layers, prompt, false, generated);
     }
 
     static List<Integer> parseInts(String text, String option) {
@@ -60,7 +90,7 @@ public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean
             try {
                 out.add(Integer.parseInt(p));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + ": '" + p + "' is not an integer (expected e.g. 0,3,14 or all)");
+                throw new IllegalArgumentException(option + ": '" + p + "' is not an integer (expected e.g. 0,3,14, all or g2)");
             }
         }
         return out;

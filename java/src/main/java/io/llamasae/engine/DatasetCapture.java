@@ -90,9 +90,12 @@ public final class DatasetCapture {
                 w.declare("posall.sample_index", DType.I32);
                 w.declare("posall.position", DType.I32);
             }
+            int maxStep = spec.maxGeneratedStep();
             for (int start = 0; start < tokens.size(); start += batch) {
                 int end = Math.min(tokens.size(), start + batch);
-                RunResult r = engine.run(tokens.subList(start, end));
+                // Generated steps need generation (greedy, one token past the last captured step).
+                RunResult r = maxStep > 0 ? engine.generate(tokens.subList(start, end), GenerationOptions.greedy(maxStep + 1)).captured()
+                        : engine.run(tokens.subList(start, end));
                 append(w, r, spec, names, start, d);
                 if (cw != null) appendCodes(cw, r, spec, names, k);
                 if (progress != null) progress.accept(end);
@@ -102,6 +105,7 @@ public final class DatasetCapture {
             w.putMetadata("layer_convention", convention.label());
             w.putMetadata("layers", json(spec.layers().stream().map(convention::fromBlock).toList()));
             w.putMetadata("positions", spec.allPositions() ? "\"all\"" : json(spec.positions()));
+            w.putMetadata("generated_steps", json(spec.generatedSteps()));
             w.putMetadata("model", model.path().getFileName().toString());
             w.putMetadata("n_embd", Integer.toString(d));
             long rows = w.rows(names.get(0));
@@ -129,6 +133,7 @@ public final class DatasetCapture {
                 names.add("layer" + layer + ".posall");
             } else {
                 for (int p : spec.positions()) names.add("layer" + layer + ".pos" + p);
+                for (int g : spec.generatedSteps()) names.add("layer" + layer + ".posg" + g);
             }
         }
         return names;
@@ -148,17 +153,17 @@ public final class DatasetCapture {
             w.appendRows(names.get(0) + ".values", val, 0, val.length);
             return;
         }
-        int nPos = spec.positions().size();
+        int perLayer = perPromptTensors(spec);
         int nPrompts = r.nPrompts();
         int[] pi = new int[nPrompts * k];
         float[] pv = new float[nPrompts * k];
-        for (int j = 0; j < nPos; j++) {
+        for (int t = 0; t < perLayer; t++) {
             for (int p = 0; p < nPrompts; p++) {
-                System.arraycopy(idx, (p * nPos + j) * k, pi, p * k, k);
-                System.arraycopy(val, (p * nPos + j) * k, pv, p * k, k);
+                System.arraycopy(idx, rowOf(spec, nPrompts, p, t) * k, pi, p * k, k);
+                System.arraycopy(val, rowOf(spec, nPrompts, p, t) * k, pv, p * k, k);
             }
-            w.appendRows(names.get(j) + ".indices", pi, 0, pi.length);
-            w.appendRows(names.get(j) + ".values", pv, 0, pv.length);
+            w.appendRows(names.get(t) + ".indices", pi, 0, pi.length);
+            w.appendRows(names.get(t) + ".values", pv, 0, pv.length);
         }
     }
 
@@ -180,17 +185,31 @@ public final class DatasetCapture {
             }
             return;
         }
-        // Rows come prompt by prompt with the positions in spec order: position j of prompt p is row p*nPos + j.
-        int nPos = spec.positions().size();
+        int perLayer = perPromptTensors(spec);
         int nPrompts = r.nPrompts();
         float[] rows = new float[nPrompts * d];
         for (int slot = 0; slot < spec.layers().size(); slot++) {
             FloatBuffer all = r.rows(slot);
-            for (int j = 0; j < nPos; j++) {
-                for (int p = 0; p < nPrompts; p++) all.get((p * nPos + j) * d, rows, p * d, d);
-                w.appendRows(names.get(slot * nPos + j), rows, 0, rows.length);
+            for (int t = 0; t < perLayer; t++) {
+                for (int p = 0; p < nPrompts; p++) all.get(rowOf(spec, nPrompts, p, t) * d, rows, p * d, d);
+                w.appendRows(names.get(slot * perLayer + t), rows, 0, rows.length);
             }
         }
+    }
+
+    /** Tensors per layer: one per prompt position, then one per generated step. */
+    private static int perPromptTensors(CaptureSpec spec) {
+        return spec.positions().size() + spec.generatedSteps().size();
+    }
+
+    /**
+     * The engine's row of prompt {@code p} for per-layer tensor {@code t}: prompt-position rows come
+     * prompt by prompt (row p·nPos + j), generated-step rows after all of them (nPrompts·nPos + p·nG + q).
+     */
+    private static int rowOf(CaptureSpec spec, int nPrompts, int p, int t) {
+        int nPos = spec.positions().size();
+        if (t < nPos) return p * nPos + t;
+        return nPrompts * nPos + p * spec.generatedSteps().size() + (t - nPos);
     }
 
     private static String json(Object value) {

@@ -61,6 +61,11 @@ public final class Engine implements AutoCloseable {
             LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_capture(handle(), l, layers.length, p, positions.length,
                     spec.allPositions()), "set_capture");
         }
+        int[] steps = spec.generatedSteps().stream().mapToInt(Integer::intValue).toArray();
+        try (IntPointer g = new IntPointer(Math.max(1, steps.length))) {
+            g.put(steps);
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_capture_generated(handle(), g, steps.length), "set_capture_generated");
+        }
         capture = spec;
     }
 
@@ -142,7 +147,7 @@ public final class Engine implements AutoCloseable {
                 texts.add(model.detokenize(gen));
                 logits.get(i * nVocab, first[i]);
             }
-            return new Generation(out, texts, first);
+            return new Generation(out, texts, first, new RunResult(this, runCount, capture, prompts.size()));
         }
     }
 
