@@ -110,6 +110,9 @@ class CliTest {
             }
         }
         assertTrue(Files.exists(out.resolve("demo-summary.md")));
+        JsonNode validation = json.readTree(out.resolve("validation_results_layer1_pos-1.json").toFile());
+        assertTrue(validation.get("metadata").get("sanity_checks").get("identity_swap").asBoolean(), "sanity checks pass in the demo");
+        assertEquals(5, validation.get("general_features").size());
         assertTrue(Files.exists(out.resolve("sae/layer1-pos-1/cfg.json")));
     }
 }
