@@ -18,6 +18,8 @@ public final class Engine implements AutoCloseable {
     private llama_sae_context ctx;
     private CaptureSpec capture = CaptureSpec.none();
     private long runCount;
+    // SAEs attached to blocks: the native engine points at their weights, so a closed one must never run.
+    private final java.util.Map<Integer, NativeSae> attached = new java.util.HashMap<>();
 
     private Engine(Model model, EngineOptions options, llama_sae_context ctx) {
         this.model = model;
@@ -78,6 +80,8 @@ public final class Engine implements AutoCloseable {
         if (sae != null) sae.sae().checkWidth(model.info().nEmbd());
         LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_sae(handle(), block,
                 sae == null ? new LlamaSaeLib.llama_sae_sae() : sae.handle(), k), "set_sae");
+        if (sae == null) attached.remove(block);
+        else attached.put(block, sae);
     }
 
     /**
@@ -122,6 +126,7 @@ public final class Engine implements AutoCloseable {
      */
     public Generation generate(List<int[]> prompts, GenerationOptions options) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("generate: no prompts");
+        checkAttachedOpen();
         int[] offsets = new int[prompts.size() + 1];
         for (int i = 0; i < prompts.size(); i++) offsets[i + 1] = Math.addExact(offsets[i], prompts.get(i).length);
         try (IntPointer tokens = new IntPointer(Math.max(1, offsets[prompts.size()])); IntPointer offs = new IntPointer(offsets.length);
@@ -171,6 +176,7 @@ public final class Engine implements AutoCloseable {
             total = Math.addExact(total, prompts.get(i).length);
         }
         offsets[prompts.size()] = total;
+        checkAttachedOpen();
         try (IntPointer tokens = new IntPointer(Math.max(1, total)); IntPointer offs = new IntPointer(offsets.length)) {
             int at = 0;
             for (int[] p : prompts) {
@@ -182,6 +188,15 @@ public final class Engine implements AutoCloseable {
             LlamaSaeException.check(LlamaSaeLib.llama_sae_context_run(handle(), tokens, offs, prompts.size()), "run");
         }
         return new RunResult(this, runCount, capture, prompts.size());
+    }
+
+    private void checkAttachedOpen() {
+        attached.forEach((block, sae) -> {
+            if (sae.isClosed()) {
+                throw new IllegalStateException("the SAE attached to block " + block + " was closed; detach it (attachSae(" + block
+                        + ", null, 0)) before closing it");
+            }
+        });
     }
 
     long runCount() {

@@ -68,6 +68,11 @@ public final class NativeSae implements AutoCloseable {
         }
     }
 
+    /** True after {@link #close()}. */
+    public boolean isClosed() {
+        return handle == null;
+    }
+
     llama_sae_sae handle() {
         if (handle == null) throw new IllegalStateException("native SAE is closed");
         return handle;

@@ -121,4 +121,16 @@ class NativeSaeTest {
             assertTrue(width.getMessage().contains("16") && width.getMessage().contains("8"), width.getMessage());
         }
     }
+
+    @Test
+    void aClosedAttachedSaeIsRefusedInsteadOfCrashing() {
+        try (Model model = Model.load(SharedData.tinyModel()); Engine e = Engine.open(model, EngineOptions.defaults().withCtx(64))) {
+            NativeSae s = NativeSae.of(randomSae(8, 16, 4, Activation.TOPK_RELU, 3));
+            e.setCapture(CaptureSpec.of(List.of(0), List.of(-1)));
+            e.attachSae(0, s, 0);
+            s.close();
+            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> e.run(List.of(model.tokenize("12+7", true))));
+            assertTrue(ex.getMessage().contains("closed"), ex.getMessage());
+        }
+    }
 }
