@@ -51,6 +51,9 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--codes-out", description = "Where the SAE codes go (with --sae)")
     Path codesOut;
 
+    @Option(names = "--resume", description = "Checkpoint after every batch in <out>.partial/ and continue an interrupted run from there")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
         List<Sample> samples = data.read();
@@ -65,7 +68,7 @@ public final class CaptureCommand implements Callable<Integer> {
             List<String> prompts = samples.stream().map(Sample::prompt).toList();
             DatasetCapture.Summary s;
             try (ProgressBar bar = Progress.bar("capture", samples.size())) {
-                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, conv, out, run.batch, bar::stepTo, ns, codesOut);
+                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, conv, out, run.batch, bar::stepTo, ns, codesOut, resume);
             }
             System.out.printf("wrote %s: %d samples, %d rows per tensor, tensors %s%n", s.file(), s.samples(), s.rowsPerTensor(),
                     s.tensors());

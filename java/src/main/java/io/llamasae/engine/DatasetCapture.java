@@ -9,6 +9,7 @@ import java.nio.IntBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -37,17 +38,20 @@ public final class DatasetCapture {
      */
     public static Summary toSafetensors(Engine engine, List<String> ids, List<String> prompts, CaptureSpec spec,
                                         LayerConvention convention, Path out, int batch, IntConsumer progress) {
-        return toSafetensors(engine, ids, prompts, spec, convention, out, batch, progress, null, null);
+        return toSafetensors(engine, ids, prompts, spec, convention, out, batch, progress, null, null, false);
     }
 
     /**
      * As above; when {@code sae} is given it is attached to the (single) captured layer and its
      * codes, computed inside the forward pass, are streamed to {@code codesOut} as
      * {@code layer{L}.pos{P}.indices} (I32 [N, k]) and {@code .values} (F32 [N, k]).
+     * With {@code resume}, spills live in {@code <out>.partial/} and are checkpointed after every
+     * batch; a run interrupted for any reason continues from its last checkpoint when started again
+     * with the same inputs (a different model, dataset or spec is refused).
      */
     public static Summary toSafetensors(Engine engine, List<String> ids, List<String> prompts, CaptureSpec spec,
                                         LayerConvention convention, Path out, int batch, IntConsumer progress, NativeSae sae,
-                                        Path codesOut) {
+                                        Path codesOut, boolean resume) {
         if (ids.size() != prompts.size()) throw new IllegalArgumentException("ids and prompts differ in length");
         if (prompts.isEmpty()) throw new IllegalArgumentException("capture: the dataset has no samples");
         if (spec.layers().isEmpty()) throw new IllegalArgumentException("capture: no layers to capture");
@@ -77,8 +81,10 @@ public final class DatasetCapture {
             engine.attachSae(spec.layers().get(0), sae, 0);
         }
         int k = sae == null ? 0 : sae.sae().defaultK();
-        try (StreamingSafetensorsWriter w = new StreamingSafetensorsWriter(out);
-             StreamingSafetensorsWriter cw = sae == null ? null : new StreamingSafetensorsWriter(codesOut)) {
+        String fingerprint = fingerprint(engine, ids, prompts, spec, convention, sae);
+        try (StreamingSafetensorsWriter w = resume ? StreamingSafetensorsWriter.resumable(out) : new StreamingSafetensorsWriter(out);
+             StreamingSafetensorsWriter cw = sae == null ? null
+                     : resume ? StreamingSafetensorsWriter.resumable(codesOut) : new StreamingSafetensorsWriter(codesOut)) {
             for (String n : names) w.declare(n, DType.F32, d);
             if (cw != null) {
                 for (String n : names) {
@@ -91,13 +97,20 @@ public final class DatasetCapture {
                 w.declare("posall.position", DType.I32);
             }
             int maxStep = spec.maxGeneratedStep();
-            for (int start = 0; start < tokens.size(); start += batch) {
+            int first = resume ? resumeFrom(w, cw, fingerprint, out) : 0;
+            for (int start = first; start < tokens.size(); start += batch) {
                 int end = Math.min(tokens.size(), start + batch);
                 // Generated steps need generation (greedy, one token past the last captured step).
                 RunResult r = maxStep > 0 ? engine.generate(tokens.subList(start, end), GenerationOptions.greedy(maxStep + 1)).captured()
                         : engine.run(tokens.subList(start, end));
                 append(w, r, spec, names, start, d);
                 if (cw != null) appendCodes(cw, r, spec, names, k);
+                if (resume) {
+                    // codes first: a crash between the two leaves the activations' checkpoint behind, never ahead
+                    Map<String, String> state = Map.of("fingerprint", fingerprint, "samples_done", Integer.toString(end));
+                    if (cw != null) cw.checkpoint(state);
+                    w.checkpoint(state);
+                }
                 if (progress != null) progress.accept(end);
             }
             w.putMetadata("format", "llama-sae-activations/1");
@@ -121,6 +134,43 @@ public final class DatasetCapture {
             return new Summary(out, prompts.size(), rows, names);
         } catch (IOException e) {
             throw new UncheckedIOException("capture: writing " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Samples already captured by an interrupted run (0 for a fresh start); refuses other inputs. */
+    private static int resumeFrom(StreamingSafetensorsWriter w, StreamingSafetensorsWriter cw, String fingerprint, Path out) {
+        Map<String, String> st = w.resumedState();
+        if (st.isEmpty()) return 0;
+        Path partial = StreamingSafetensorsWriter.partialDir(out);
+        if (!fingerprint.equals(st.get("fingerprint"))) {
+            throw new IllegalArgumentException(partial + " holds a capture of other inputs (model, dataset, layers, positions or SAE "
+                    + "differ); delete it or run without --resume");
+        }
+        if (cw != null && !st.equals(cw.resumedState())) {
+            throw new IllegalArgumentException(partial + " and the codes' partial folder disagree (interrupted between their "
+                    + "checkpoints); delete both to start over");
+        }
+        return Integer.parseInt(st.get("samples_done"));
+    }
+
+    /** What a resumed run must match: the model file, the prompts and ids, the spec and the SAE. */
+    private static String fingerprint(Engine engine, List<String> ids, List<String> prompts, CaptureSpec spec, LayerConvention convention,
+                                      NativeSae sae) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            Path model = engine.model().path();
+            md.update((model.toAbsolutePath() + "|" + java.nio.file.Files.size(model) + "|" + spec + "|" + convention).getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            for (int i = 0; i < ids.size(); i++) {
+                md.update((ids.get(i) + "\u0000" + prompts.get(i) + "\u0001").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            if (sae != null) {
+                md.update((sae.sae().toString() + "|" + java.util.Arrays.hashCode(sae.sae().wEnc())).getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("capture: cannot fingerprint the inputs: " + e.getMessage(), e);
         }
     }
 

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llamasae.SharedData;
 import io.llamasae.sae.safetensors.SafetensorsReader;
+import io.llamasae.sae.safetensors.StreamingSafetensorsWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +64,46 @@ class DatasetCaptureTest {
             assertThrows(IllegalArgumentException.class, () -> DatasetCapture.toSafetensors(e, badIds, bad,
                     CaptureSpec.of(List.of(0), List.of(-1)), LayerConvention.LLAMA_CPP, failed, 3, null));
             assertFalse(Files.exists(failed));
+        }
+    }
+
+    @Test
+    void anInterruptedResumableCaptureContinuesToTheSameFile(@TempDir Path dir) throws Exception {
+        SharedData.requireNatives();
+        List<String> prompts = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            prompts.add("Question: " + (7 * i + 3) + "+" + i + "=? apples" + " and pears".repeat(i % 4));
+            ids.add("q" + i);
+        }
+        CaptureSpec spec = CaptureSpec.allPositions(List.of(0));  // rows per sample vary: the hard case
+        try (Model model = Model.load(SharedData.tinyModel()); Engine e = Engine.open(model, EngineOptions.defaults().withCtx(256))) {
+            Path whole = dir.resolve("whole.safetensors");
+            DatasetCapture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, whole, 3, null);
+
+            Path out = dir.resolve("resumed.safetensors");
+            RuntimeException crash = assertThrows(RuntimeException.class, () -> DatasetCapture.toSafetensors(e, ids, prompts, spec,
+                    LayerConvention.LLAMA_CPP, out, 3, done -> {
+                        if (done >= 6) throw new RuntimeException("simulated interruption after " + done + " samples");
+                    }, null, null, true));
+            assertTrue(crash.getMessage().contains("simulated"));
+            assertFalse(Files.exists(out), "no output before the run completes");
+            assertTrue(Files.exists(StreamingSafetensorsWriter.partialDir(out).resolve("checkpoint.json")));
+
+            // Other inputs are refused; the same inputs continue from sample 6.
+            List<String> changed = new ArrayList<>(prompts);
+            changed.set(0, "something else");
+            assertThrows(IllegalArgumentException.class, () -> DatasetCapture.toSafetensors(e, ids, changed, spec,
+                    LayerConvention.LLAMA_CPP, out, 3, null, null, null, true));
+            List<Integer> seen = new ArrayList<>();
+            DatasetCapture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, out, 3, seen::add, null, null, true);
+            assertEquals(List.of(9, 10), seen, "only the remaining batches ran");
+            assertFalse(Files.exists(StreamingSafetensorsWriter.partialDir(out)), "the partial folder is gone after commit");
+            try (SafetensorsReader a = SafetensorsReader.open(whole); SafetensorsReader b = SafetensorsReader.open(out)) {
+                assertArrayEquals(a.readFloats("layer0.posall"), b.readFloats("layer0.posall"), 1e-6f);
+                assertArrayEquals(a.readInts("posall.sample_index"), b.readInts("posall.sample_index"));
+                assertArrayEquals(a.readInts("posall.position"), b.readInts("posall.position"));
+            }
         }
     }
 }

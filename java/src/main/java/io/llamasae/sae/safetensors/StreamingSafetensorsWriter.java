@@ -24,12 +24,21 @@ import java.util.TreeMap;
  *
  * <p>Usage: {@code declare("layer3.pos-1", F32, d)}, then any number of
  * {@code appendRows("layer3.pos-1", bytes)} with whole rows of little-endian data, then commit.
+ *
+ * <p>Resumable mode ({@link #resumable}) keeps the spills in {@code <out>.partial/} instead:
+ * {@link #checkpoint} syncs them and records the row counts and a caller state map; a writer
+ * reopened on the same folder truncates every spill to the last checkpoint and reports that
+ * state ({@link #resumedState()}), so an interrupted long run continues where it stopped.
+ * Closing without commit keeps the folder; commit deletes it.
  */
 public final class StreamingSafetensorsWriter implements AutoCloseable {
     private final Path out;
     private final Map<String, Spill> spills = new TreeMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private boolean finished;
+    private final Path partialDir;                 // null: plain temp spills beside the output
+    private final Map<String, Long> checkpointRows = new TreeMap<>();
+    private Map<String, String> resumedState = Map.of();
 
     private static final class Spill {
         final DType dtype;
@@ -51,6 +60,59 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
     /** A writer that will produce {@code out} on commit. */
     public StreamingSafetensorsWriter(Path out) {
         this.out = out;
+        this.partialDir = null;
+    }
+
+    private StreamingSafetensorsWriter(Path out, Path partialDir) throws IOException {
+        this.out = out;
+        this.partialDir = partialDir;
+        Path cp = partialDir.resolve(CHECKPOINT);
+        if (Files.exists(cp)) {
+            var node = CHECKPOINT_JSON.readTree(cp.toFile());
+            node.get("rows").fields().forEachRemaining(e -> checkpointRows.put(e.getKey(), e.getValue().asLong()));
+            Map<String, String> state = new LinkedHashMap<>();
+            node.get("state").fields().forEachRemaining(e -> state.put(e.getKey(), e.getValue().asText()));
+            resumedState = state;
+        }
+    }
+
+    private static final String CHECKPOINT = "checkpoint.json";
+    private static final com.fasterxml.jackson.databind.ObjectMapper CHECKPOINT_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * A resumable writer: spills live in {@code <out>.partial/}; if that folder holds a checkpoint,
+     * declared tensors continue from it (see {@link #resumedState()}).
+     */
+    public static StreamingSafetensorsWriter resumable(Path out) throws IOException {
+        Path dir = partialDir(out);
+        Files.createDirectories(dir);
+        return new StreamingSafetensorsWriter(out, dir);
+    }
+
+    /** The folder a resumable writer for {@code out} keeps its spills in. */
+    public static Path partialDir(Path out) {
+        Path abs = out.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + ".partial");
+    }
+
+    /** The state stored by the last checkpoint this writer resumed from (empty for a fresh start). */
+    public Map<String, String> resumedState() {
+        return resumedState;
+    }
+
+    /** Syncs every spill and records row counts plus {@code state} atomically (resumable mode only). */
+    public void checkpoint(Map<String, String> state) throws IOException {
+        ensureOpen();
+        if (partialDir == null) throw new IllegalStateException("checkpoint needs a resumable writer");
+        var root = CHECKPOINT_JSON.createObjectNode();
+        var rows = root.putObject("rows");
+        for (Map.Entry<String, Spill> e : spills.entrySet()) {
+            e.getValue().channel.force(false);
+            rows.put(e.getKey(), e.getValue().rows);
+        }
+        var st = root.putObject("state");
+        state.forEach(st::put);
+        AtomicFiles.writeBytes(partialDir.resolve(CHECKPOINT), CHECKPOINT_JSON.writeValueAsBytes(root));
     }
 
     /** Declares tensor {@code name} whose rows have trailing dims {@code rowShape} (may be empty: a vector). */
@@ -70,10 +132,28 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
             }
             rowBytes = Math.multiplyExact(rowBytes, s);
         }
-        Path tmp = AtomicFiles.tempBeside(out);
-        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ);
-        spills.put(name, new Spill(dtype, rowShape.clone(), rowBytes, tmp, ch));
+        if (partialDir == null) {
+            Path tmp = AtomicFiles.tempBeside(out);
+            FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ);
+            spills.put(name, new Spill(dtype, rowShape.clone(), rowBytes, tmp, ch));
+            return;
+        }
+        // Resumable: the spill keeps its name; continue after the checkpointed rows (drop anything later).
+        Path file = partialDir.resolve(name + ".bin");
+        long keep = checkpointRows.getOrDefault(name, 0L);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.READ);
+        long bytes = Math.multiplyExact(keep, rowBytes);
+        if (ch.size() < bytes) {
+            ch.close();
+            throw new IOException(file + ": holds " + ch.size() + " bytes but the checkpoint promises " + bytes
+                    + " (delete " + partialDir + " to start over)");
+        }
+        ch.truncate(bytes);
+        ch.position(bytes);
+        Spill sp = new Spill(dtype, rowShape.clone(), rowBytes, file, ch);
+        sp.rows = keep;
+        spills.put(name, sp);
     }
 
     /** Appends whole rows (bytes from position to limit, little-endian) to tensor {@code name}. */
@@ -154,15 +234,26 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
             Files.deleteIfExists(tmp);
             finished = true;
             deleteSpills();
+            if (partialDir != null) {
+                Files.deleteIfExists(partialDir.resolve(CHECKPOINT));
+                Files.deleteIfExists(partialDir);
+            }
         }
     }
 
-    /** Deletes temp files; if commit() was not called the output is not written. */
+    /**
+     * Without commit: deletes the temp files (plain mode) or keeps the spills and checkpoint for a
+     * later resume (resumable mode); the output is not written either way.
+     */
     @Override
     public void close() throws IOException {
         if (!finished) {
             finished = true;
-            deleteSpills();
+            if (partialDir == null) {
+                deleteSpills();
+            } else {
+                for (Spill s : spills.values()) s.channel.close();
+            }
         }
     }
 
