@@ -7,7 +7,6 @@ import io.llamasae.data.PromptTemplate;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.Edit;
 import io.llamasae.engine.Engine;
-import io.llamasae.engine.EngineOptions;
 import io.llamasae.engine.GenerationOptions;
 import io.llamasae.engine.InterventionSpec;
 import io.llamasae.engine.LayerConvention;
@@ -39,6 +38,9 @@ import picocli.CommandLine.Option;
 public final class InterveneCommand implements Callable<Integer> {
     @Mixin
     ModelSaeOptions ms;
+
+    @Mixin
+    RunOptions run;
 
     @Option(names = "--position", defaultValue = "-1",
             description = "Prompt position edited when --positions is not given (negative = from the end; default ${DEFAULT-VALUE})")
@@ -92,25 +94,13 @@ public final class InterveneCommand implements Callable<Integer> {
     @Option(names = "--answer-regex", description = "Regex whose group 1 is the answer (default: #### n, else the last number)")
     String answerRegex;
 
-    @Option(names = "--batch", defaultValue = "8", description = "Prompts generated together (default ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--ctx", defaultValue = "0", description = "Context size (0 = min(train ctx, 4096))")
-    int ctx;
-
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)")
-    int threads;
-
-    @Option(names = "--gpu-layers", defaultValue = "0", description = "Layers offloaded to a GPU backend (0 = CPU only, -1 = all)")
-    int gpuLayers;
-
     @Override
     public Integer call() throws Exception {
         // everything that can be checked without the model comes first
         LayerConvention conv = ms.layerConvention();
         checkLayer(ms.layer, conv);
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens: expected >= 1 but found " + maxTokens);
-        if (batch < 1 || batch > 256) throw new IllegalArgumentException("--batch: expected 1..256 but found " + batch);
+        if (run.batch < 1 || run.batch > 256) throw new IllegalArgumentException("--batch: expected 1..256 but found " + run.batch);
         if (limit < 1) throw new IllegalArgumentException("--limit: expected >= 1 but found " + limit);
         AnswerExtractor extractor = AnswerExtractor.withRegex(answerRegex);
         Sae s = ms.loadSae();
@@ -140,8 +130,8 @@ public final class InterveneCommand implements Callable<Integer> {
         }
 
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Model m = Model.load(ms.model, gpuLayers);
-             Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(batch).withThreads(threads));
+        try (Model m = Model.load(ms.model, run.gpuLayers());
+             Engine e = Engine.open(m, run.engineOptions());
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
@@ -150,7 +140,7 @@ public final class InterveneCommand implements Callable<Integer> {
             e.attachSae(block, ns, 0);
             List<int[]> prompts = new ArrayList<>();
             for (String t : texts) prompts.add(m.tokenize(t, m.info().addBos()));
-            List<InterventionComparison.Pair> pairs = InterventionComparison.run(e, prompts, ids, spec, GenerationOptions.greedy(maxTokens), batch);
+            List<InterventionComparison.Pair> pairs = InterventionComparison.run(e, prompts, ids, spec, GenerationOptions.greedy(maxTokens), run.batch);
             out.println("edits at block " + block + " (" + conv.label() + " layer " + ms.layer + "): " + describe(specs) + "; positions "
                     + (all ? "all" : editPositions.toString()) + (promptOnly ? "" : " + generated tokens") + "; "
                     + (reconstruction ? "reconstruction" : "error-preserving") + " update");

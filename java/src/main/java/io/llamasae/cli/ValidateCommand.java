@@ -7,7 +7,6 @@ import io.llamasae.data.DatasetReader;
 import io.llamasae.data.Operation;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.Engine;
-import io.llamasae.engine.EngineOptions;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
@@ -49,6 +48,9 @@ import picocli.CommandLine.Option;
 public final class ValidateCommand implements Callable<Integer> {
     @Mixin
     ModelSaeOptions ms;
+
+    @Mixin
+    RunOptions run;
 
     @Option(names = "--dataset", required = true, description = "GSM8K jsonl, chain-of-thought jsonl or plain text")
     Path dataset;
@@ -113,18 +115,6 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--medium-impact", defaultValue = "0.01", description = "mean_impact above this is MEDIUM (default ${DEFAULT-VALUE})")
     double mediumImpact;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Prompts per decode / generate call (default ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--ctx", defaultValue = "0", description = "Context size (0 = min(train ctx, 4096))")
-    int ctx;
-
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)")
-    int threads;
-
-    @Option(names = "--gpu-layers", defaultValue = "0", description = "Layers offloaded to a GPU backend (0 = CPU only, -1 = all)")
-    int gpuLayers;
-
     @Option(names = "--no-plots", description = "Skip the PNG")
     boolean noPlots;
 
@@ -136,7 +126,7 @@ public final class ValidateCommand implements Callable<Integer> {
         // everything that can be checked without the model comes first
         LayerConvention conv = ms.layerConvention();
         InterveneCommand.checkLayer(ms.layer, conv);
-        if (batch < 1 || batch > 256) throw new IllegalArgumentException("--batch: expected 1..256 but found " + batch);
+        if (run.batch < 1 || run.batch > 256) throw new IllegalArgumentException("--batch: expected 1..256 but found " + run.batch);
         if (top < 0) throw new IllegalArgumentException("--top: expected >= 0 but found " + top);
         if (limit != null && limit < 1) throw new IllegalArgumentException("--limit: expected >= 1 but found " + limit);
         InterventionScope sc = InterventionScope.parse(scope);
@@ -189,13 +179,13 @@ public final class ValidateCommand implements Callable<Integer> {
         if (samples.isEmpty()) throw new IllegalArgumentException(dataset + ": no samples");
         System.err.println(data.summary());
 
-        try (Model m = Model.load(ms.model, gpuLayers);
-             Engine e = Engine.open(m, EngineOptions.defaults().withCtx(ctx).withSeqMax(batch).withThreads(threads));
+        try (Model m = Model.load(ms.model, run.gpuLayers());
+             Engine e = Engine.open(m, run.engineOptions());
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
             ValidationConfig cfg = ValidationConfig.builder().block(block, ms.layer, conv.label()).position(position).topFeatures(top)
-                    .maxTokens(maxTokens).maxPromptsPerCall(batch).scope(sc).replaceWithReconstruction(reconstruction).amplify(amplified)
+                    .maxTokens(maxTokens).maxPromptsPerCall(run.batch).scope(sc).replaceWithReconstruction(reconstruction).amplify(amplified)
                     .factors(factorValues).swaps(pairs).operationFeatures(ops).specialized(targets).extractor(extractor).thresholds(thresholds)
                     .feasibility(FeasibilityConfig.defaults()).bootstrapResamples(resamples).seed(seed).sanityPrompts(sanityPrompts).build();
             ValidationExperiments exp = new ValidationExperiments(e, ns, cfg);
