@@ -274,8 +274,8 @@ int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens, c
         allocate_results(c, n_rows, n_prompts);
         const int32_t n_vocab = c.model->n_vocab;
 
-        llama_batch batch = llama_batch_init(c.n_ctx, 0, 1);
-        struct BatchGuard { llama_batch & b; ~BatchGuard() { llama_batch_free(b); } } guard{batch};
+        BatchOwner owner(c.n_ctx);
+        llama_batch & batch = owner.batch;
         llama_memory_t mem = llama_get_memory(c.lctx);
         const int32_t pack = std::min(c.n_ctx, c.params.n_pack > 0 ? c.params.n_pack : 512);
 

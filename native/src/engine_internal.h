@@ -124,6 +124,15 @@ struct llama_sae_context {
 
 namespace llama_sae {
 
+// Owns a llama_batch for the scope of one run or generate call.
+struct BatchOwner {
+    llama_batch batch;
+    explicit BatchOwner(int32_t n_tokens) : batch(llama_batch_init(n_tokens, 0, 1)) {}
+    ~BatchOwner() { llama_batch_free(batch); }
+    BatchOwner(const BatchOwner &) = delete;
+    BatchOwner & operator=(const BatchOwner &) = delete;
+};
+
 // Validates prompts and resolves capture positions (shared by run and generate).
 std::vector<std::vector<int32_t>> resolve_capture_positions(const llama_sae_context & c, const int32_t * tokens,
                                                             const int32_t * offsets, int32_t n_prompts);

@@ -82,8 +82,8 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
         }
         const int32_t n_vocab = c.model->n_vocab;
 
-        llama_batch batch = llama_batch_init(c.n_ctx, 0, 1);
-        struct BatchGuard { llama_batch & b; ~BatchGuard() { llama_batch_free(b); } } guard{batch};
+        BatchOwner owner(c.n_ctx);
+        llama_batch & batch = owner.batch;
         SamplerGuard sampler{make_sampler(params)};
         llama_memory_clear(llama_get_memory(c.lctx), true);
 

@@ -127,32 +127,26 @@ public final class Engine implements AutoCloseable {
     public Generation generate(List<int[]> prompts, GenerationOptions options) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("generate: no prompts");
         checkAttachedOpen();
-        int[] offsets = new int[prompts.size() + 1];
-        for (int i = 0; i < prompts.size(); i++) offsets[i + 1] = Math.addExact(offsets[i], prompts.get(i).length);
-        try (IntPointer tokens = new IntPointer(Math.max(1, offsets[prompts.size()])); IntPointer offs = new IntPointer(offsets.length);
+        try (PackedPrompts packed = PackedPrompts.of(prompts);
              LlamaSaeLib.llama_sae_generate_params p = LlamaSaeLib.llama_sae_generate_default_params();
              IntPointer n = new IntPointer(1)) {
-            for (int i = 0; i < prompts.size(); i++) tokens.position(offsets[i]).put(prompts.get(i));
-            tokens.position(0);
-            offs.put(offsets);
             p.max_tokens(options.maxTokens()).temperature(options.temperature()).seed((int) options.seed());
             runCount++;
-            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_generate(handle(), tokens, offs, prompts.size(), p), "generate");
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_generate(handle(), packed.tokens(), packed.offsets(), prompts.size(), p),
+                    "generate");
+            RunResult captured = new RunResult(this, runCount, capture, prompts.size());
             List<int[]> out = new java.util.ArrayList<>();
             List<String> texts = new java.util.ArrayList<>();
-            int nVocab = model.info().nVocab();
-            float[][] first = new float[prompts.size()][nVocab];
-            java.nio.FloatBuffer logits = LlamaSaeLib.llama_sae_context_last_logits(handle()).capacity((long) prompts.size() * nVocab)
-                    .asBuffer();
+            float[][] first = new float[prompts.size()][];
             for (int i = 0; i < prompts.size(); i++) {
                 IntPointer t = LlamaSaeLib.llama_sae_generated_tokens(handle(), i, n);
                 int[] gen = new int[n.get()];
                 if (gen.length > 0) t.capacity(gen.length).get(gen);
                 out.add(gen);
                 texts.add(model.detokenize(gen));
-                logits.get(i * nVocab, first[i]);
+                first[i] = captured.lastLogits(i);
             }
-            return new Generation(out, texts, first, new RunResult(this, runCount, capture, prompts.size()));
+            return new Generation(out, texts, first, captured);
         }
     }
 
@@ -169,25 +163,32 @@ public final class Engine implements AutoCloseable {
      */
     public RunResult run(List<int[]> prompts) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("run: no prompts");
-        int[] offsets = new int[prompts.size() + 1];
-        int total = 0;
-        for (int i = 0; i < prompts.size(); i++) {
-            offsets[i] = total;
-            total = Math.addExact(total, prompts.get(i).length);
-        }
-        offsets[prompts.size()] = total;
         checkAttachedOpen();
-        try (IntPointer tokens = new IntPointer(Math.max(1, total)); IntPointer offs = new IntPointer(offsets.length)) {
-            int at = 0;
-            for (int[] p : prompts) {
-                tokens.put(p, 0, p.length).position(at += p.length);
-            }
-            tokens.position(0);
-            offs.put(offsets);
+        try (PackedPrompts packed = PackedPrompts.of(prompts)) {
             runCount++;
-            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_run(handle(), tokens, offs, prompts.size()), "run");
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_run(handle(), packed.tokens(), packed.offsets(), prompts.size()), "run");
         }
         return new RunResult(this, runCount, capture, prompts.size());
+    }
+
+    /** Prompts concatenated into native memory: tokens, and offsets [n + 1] where prompt i starts. */
+    private record PackedPrompts(IntPointer tokens, IntPointer offsets) implements AutoCloseable {
+        static PackedPrompts of(List<int[]> prompts) {
+            int[] offs = new int[prompts.size() + 1];
+            for (int i = 0; i < prompts.size(); i++) offs[i + 1] = Math.addExact(offs[i], prompts.get(i).length);
+            IntPointer tokens = new IntPointer(Math.max(1, offs[prompts.size()]));
+            for (int i = 0; i < prompts.size(); i++) tokens.position(offs[i]).put(prompts.get(i));
+            tokens.position(0);
+            IntPointer offsets = new IntPointer(offs.length);
+            offsets.put(offs);
+            return new PackedPrompts(tokens, offsets);
+        }
+
+        @Override
+        public void close() {
+            tokens.close();
+            offsets.close();
+        }
     }
 
     private void checkAttachedOpen() {
