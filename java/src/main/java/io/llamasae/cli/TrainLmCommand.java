@@ -16,7 +16,9 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code llama-sae train-lm}: trains the small arithmetic LLaMA from random init on chain-of-thought
@@ -27,6 +29,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train-lm", mixinStandardHelpOptions = true,
         description = "Train the small arithmetic llama-architecture model (and keep its random-init twin).")
 public final class TrainLmCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--data", required = true, paramLabel = "D", description = "training problems (GSM8K or cot jsonl with chains of thought)")
     Path data;
 
@@ -135,8 +140,8 @@ public final class TrainLmCommand implements Callable<Integer> {
                 .minLrFraction(minLrFraction).weightDecay(weightDecay).clipNorm(clip).evalEvery(evalEvery).evalLimit(evalLimit)
                 .threads(threads).weightType(weightType).build();
         Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("command", "llama-sae train-lm " + String.join(" ", ProcessHandle.current().info().arguments().map(a -> List.of(a))
-                .orElse(List.of()).stream().dropWhile(a -> !a.equals("train-lm")).skip(1).toList()));
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        extra.put("command", "llama-sae " + String.join(" ", args.subList(Math.max(0, args.indexOf("train-lm")), args.size())));
         extra.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch"));
         String description = data + " (" + train.size() + " problems), held out " + heldOut + " (" + held.size() + ")";
         System.err.println("train-lm: " + description + "; " + steps + " steps of " + batch + " sequences");
