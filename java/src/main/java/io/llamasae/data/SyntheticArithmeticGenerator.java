@@ -153,7 +153,7 @@ public final class SyntheticArithmeticGenerator {
         List<Sample> kept = new ArrayList<>();
         // generate(n) is a prefix of generate(m > n): draw more until enough survive the exclusion
         for (long drawn = count; kept.size() < count; drawn *= 2) {
-            if (drawn > 64L * count + 1_000_000) {
+            if (drawn > 16L * count + 100_000) {
                 throw new IllegalArgumentException("only " + kept.size() + " of " + count + " problems have questions outside the "
                         + excludedQuestions.size() + " excluded ones after drawing " + drawn / 2 + "; the problem space is too small");
             }
