@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <vector>
 
@@ -84,6 +85,14 @@ int main(int argc, char** argv) {
                 step_ms.front(), step_ms.back(), reps, n_tok / med * 1e3, flops / med * 1e-6);
     std::printf("step CPU time (all threads) median %.1f ms: %.0f tokens per CPU-second, %.1f GFLOP per CPU-second\n", cmed,
                 n_tok / cmed * 1e3, flops / cmed * 1e-6);
+    // fingerprint of the weights after all steps: equal across builds that compute the same thing bit for bit
+    uint64_t h = 1469598103934665603ull;
+    for (float x : w) {
+        uint32_t u;
+        std::memcpy(&u, &x, 4);
+        h = (h ^ u) * 1099511628211ull;
+    }
+    std::printf("weights fingerprint after %d steps: %016llx\n", reps + 1, static_cast<unsigned long long>(h));
     std::printf("forward only median %.1f ms (%.0f%% of a step)\n", fmed, 100.0 * fmed / med);
     return 0;
 }

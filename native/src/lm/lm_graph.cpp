@@ -214,16 +214,8 @@ void LmGraph<T>::backward(const T* P, const Batch& b, T* G) {
     dxn_.resize(static_cast<size_t>(n_ * d));
 
     // output projection: dW_out = dlogits^T . out_in, d out_in = dlogits . W_out
-    const int64_t ld_out = transposed_stride(n_out), ld_n = transposed_stride(n_);
-    at_.resize(static_cast<size_t>(std::max(ld_out * V, ld_n * std::max(2 * ff, 3 * d))));
-    bt_.resize(static_cast<size_t>(std::max(ld_out, ld_n) * d));
-    transpose(dlogits_.data(), n_out, V, V, at_.data(), ld_out, pool_);
-    transpose(out_in_.data(), n_out, d, d, bt_.data(), ld_out, pool_);
-    weight_grad(V, d, n_out, at_.data(), bt_.data(), ld_out, G + layout_.output(), partial_, pool_);
-    wt_.resize(static_cast<size_t>(std::max({V * d, 3 * d * d, 2 * ff * d})));
-    transpose(P + layout_.output(), V, d, d, wt_.data(), V, pool_);
     dout_in_.resize(static_cast<size_t>(n_out * d));
-    gemm_abt(n_out, d, V, dlogits_.data(), V, wt_.data(), V, dout_in_.data(), d, pool_);
+    linear_backward(dlogits_.data(), out_in_.data(), P + layout_.output(), n_out, V, d, G + layout_.output(), dout_in_.data());
     // result_norm: only scored rows carry a gradient
     std::fill(dxn_.begin(), dxn_.end(), T(0));
     for (int64_t r = 0; r < n_out; ++r)
@@ -241,11 +233,7 @@ void LmGraph<T>::backward(const T* P, const Batch& b, T* G) {
         LayerCache& L = cache_[static_cast<size_t>(l)];
         const LayerOffsets& o = layout_.layer(l);
         // dx = d loss / d x_out. ffn_down: dWdown = dx^T . h, dh = dx . Wdown
-        transpose(dx_.data(), n_, d, d, bt_.data(), ld_n, pool_);            // dx^T [d, N]
-        transpose(L.h.data(), n_, ff, ff, at_.data(), ld_n, pool_);          // h^T [ff, N]
-        weight_grad(d, ff, n_, bt_.data(), at_.data(), ld_n, G + o.wdown, partial_, pool_);
-        transpose(P + o.wdown, d, ff, ff, wt_.data(), d, pool_);            // Wdown^T [ff, d]
-        gemm_abt(n_, ff, d, dx_.data(), d, wt_.data(), d, dh_.data(), ff, pool_);
+        linear_backward(dx_.data(), L.h.data(), P + o.wdown, n_, d, ff, G + o.wdown, dh_.data());
         // h = silu(g) * u: du = dh * silu(g); dg = dh * u * sig(g) * (1 + g * (1 - sig(g)))
         for_rows(pool_, n_, [&](int64_t n) {
             const T* g = &L.gu[n * 2 * ff];
@@ -258,22 +246,14 @@ void LmGraph<T>::backward(const T* P, const Batch& b, T* G) {
             }
         });
         // gate/up: dW = dgu^T . xn2, dxn2 = dgu . [Wgate; Wup]
-        transpose(dgu_.data(), n_, 2 * ff, 2 * ff, at_.data(), ld_n, pool_); // [2ff, N]
-        transpose(L.xn2.data(), n_, d, d, bt_.data(), ld_n, pool_);          // [d, N]
-        weight_grad(2 * ff, d, n_, at_.data(), bt_.data(), ld_n, G + o.wgate_up, partial_, pool_);
-        transpose(P + o.wgate_up, 2 * ff, d, d, wt_.data(), 2 * ff, pool_); // [d, 2ff]
-        gemm_abt(n_, d, 2 * ff, dgu_.data(), 2 * ff, wt_.data(), 2 * ff, dxn_.data(), d, pool_);
+        linear_backward(dgu_.data(), L.xn2.data(), P + o.wgate_up, n_, 2 * ff, d, G + o.wgate_up, dxn_.data());
         // ffn_norm: dx (now d loss / d x_mid) += rms backward; residual passes dx through
         for_rows(pool_, n_, [&](int64_t n) {
             rms_row_backward(&L.x_mid[n * d], L.r2[n], P + o.ffn_norm, &dxn_[n * d], d, &dx_[n * d]);
         });
         rms_gain_grad(L.x_mid.data(), L.r2.data(), dxn_.data(), n_, d, G + o.ffn_norm, pool_);
         // attn_output: dWo = dx^T . ao, dao = dx . Wo
-        transpose(dx_.data(), n_, d, d, bt_.data(), ld_n, pool_);
-        transpose(L.ao.data(), n_, d, d, at_.data(), ld_n, pool_);
-        weight_grad(d, d, n_, bt_.data(), at_.data(), ld_n, G + o.wo, partial_, pool_);
-        transpose(P + o.wo, d, d, d, wt_.data(), d, pool_);
-        gemm_abt(n_, d, d, dx_.data(), d, wt_.data(), d, dao_.data(), d, pool_);
+        linear_backward(dx_.data(), L.ao.data(), P + o.wo, n_, d, d, G + o.wo, dao_.data());
         // attention backward (lm_attention.h): dq, dk w.r.t. the RoPE'd q, k, and dv
         parallel_for(pool_, static_cast<int64_t>(b.n_seq) * H, [&](int64_t task, int) {
             const int64_t s = task / H, h = task % H;
@@ -289,11 +269,7 @@ void LmGraph<T>::backward(const T* P, const Batch& b, T* G) {
             rope_row(&dqkv_[n * 3 * d + d], H, hd, cs, sn, T(-1));
         });
         // Q/K/V: dW = dqkv^T . xn1, dxn1 = dqkv . [Wq; Wk; Wv]
-        transpose(dqkv_.data(), n_, 3 * d, 3 * d, at_.data(), ld_n, pool_); // [3d, N]
-        transpose(L.xn1.data(), n_, d, d, bt_.data(), ld_n, pool_);
-        weight_grad(3 * d, d, n_, at_.data(), bt_.data(), ld_n, G + o.wqkv, partial_, pool_);
-        transpose(P + o.wqkv, 3 * d, d, d, wt_.data(), 3 * d, pool_);       // [d, 3d]
-        gemm_abt(n_, d, 3 * d, dqkv_.data(), 3 * d, wt_.data(), 3 * d, dxn_.data(), d, pool_);
+        linear_backward(dqkv_.data(), L.xn1.data(), P + o.wqkv, n_, 3 * d, d, G + o.wqkv, dxn_.data());
         // attn_norm: dx (now d loss / d x_in) += rms backward
         for_rows(pool_, n_, [&](int64_t n) {
             rms_row_backward(&L.x_in[n * d], L.r1[n], P + o.attn_norm, &dxn_[n * d], d, &dx_[n * d]);
@@ -306,6 +282,21 @@ void LmGraph<T>::backward(const T* P, const Batch& b, T* G) {
         T* row = ge + static_cast<int64_t>(b.tokens[n]) * d;
         for (int64_t i = 0; i < d; ++i) row[i] += dx_[n * d + i];
     }
+}
+
+template <class T>
+void LmGraph<T>::linear_backward(const T* dy, const T* x, const T* w, int64_t rows, int64_t out, int64_t in, T* dw, T* dx) {
+    // dW [out, in] = dY^T . X over the rows, from the transposed activations (K-contiguous for the GEMM)
+    const int64_t ld = transposed_stride(rows);
+    at_.resize(static_cast<size_t>(std::max<int64_t>(static_cast<int64_t>(at_.size()), out * ld)));
+    bt_.resize(static_cast<size_t>(std::max<int64_t>(static_cast<int64_t>(bt_.size()), in * ld)));
+    wt_.resize(static_cast<size_t>(std::max<int64_t>(static_cast<int64_t>(wt_.size()), out * in)));
+    transpose(dy, rows, out, out, at_.data(), ld, pool_);
+    transpose(x, rows, in, in, bt_.data(), ld, pool_);
+    weight_grad(out, in, rows, at_.data(), bt_.data(), ld, dw, partial_, pool_);
+    // dX [rows, in] = dY . W = dY . (W^T)^T
+    transpose(w, out, in, in, wt_.data(), out, pool_);
+    gemm_abt(rows, in, out, dy, out, wt_.data(), out, dx, in, pool_);
 }
 
 template <class T>

@@ -55,6 +55,8 @@ private:
     void prepare(const Batch& b);
     void forward(const T* P, const Batch& b);
     void backward(const T* P, const Batch& b, T* G);
+    /// Backward of y [rows, out] = x [rows, in] . w [out, in]^T: writes dw = dy^T x and dx = dy w.
+    void linear_backward(const T* dy, const T* x, const T* w, int64_t rows, int64_t out, int64_t in, T* dw, T* dx);
 
     LmConfig c_;
     LmLayout layout_;
