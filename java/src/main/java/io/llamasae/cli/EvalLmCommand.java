@@ -62,12 +62,7 @@ public final class EvalLmCommand implements Callable<Integer> {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("model", model.toString());
             r.put("data", data.toString());
-            r.put("accuracy", acc.accuracy());
-            r.put("n", acc.n());
-            r.put("correct", acc.correct());
-            r.put("by_operation", acc.byOperation());
-            r.put("by_steps", acc.bySteps());
-            r.put("generations", acc.generations());
+            r.putAll(acc.report(acc.n()));
             AtomicFiles.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
         }
         return 0;

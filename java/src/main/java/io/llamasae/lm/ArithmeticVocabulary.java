@@ -4,7 +4,6 @@ import io.llamasae.model.TestVocabulary;
 import io.llamasae.model.gguf.GgufWriter;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -36,36 +35,19 @@ public final class ArithmeticVocabulary {
     private static final List<String> PIECES;
 
     static {
-        Set<String> pieces = new LinkedHashSet<>();
-        pieces.add("<unk>");
-        pieces.add("<s>");
-        pieces.add("</s>");
-        for (int b = 0; b < 256; b++) {
-            pieces.add(String.format("<0x%02X>", b));
-        }
-        pieces.add(TestVocabulary.SPACE);
-        for (char c = 0x21; c < 0x7F; c++) {
-            pieces.add(String.valueOf(c));
-        }
-        addWithPrefixes(pieces, TestVocabulary.SPACE + "####");
-        addWithPrefixes(pieces, TestVocabulary.SPACE + "|");
+        Set<String> pieces = TestVocabulary.spmBasePieces();
+        TestVocabulary.addWithPrefixes(pieces, TestVocabulary.SPACE + "####");
+        TestVocabulary.addWithPrefixes(pieces, TestVocabulary.SPACE + "|");
         for (String w : WORDS) {
-            addWithPrefixes(pieces, TestVocabulary.SPACE + w);
+            TestVocabulary.addWithPrefixes(pieces, TestVocabulary.SPACE + w);
         }
         for (String w : LINE_START_WORDS) {
-            addWithPrefixes(pieces, w);
+            TestVocabulary.addWithPrefixes(pieces, w);
         }
         PIECES = Collections.unmodifiableList(new ArrayList<>(pieces));
     }
 
     private ArithmeticVocabulary() {
-    }
-
-    private static void addWithPrefixes(Set<String> pieces, String piece) {
-        int first = piece.startsWith(TestVocabulary.SPACE) ? TestVocabulary.SPACE.length() + 1 : 2;
-        for (int end = first; end <= piece.length(); end++) {
-            pieces.add(piece.substring(0, end));
-        }
     }
 
     /** All pieces, index = token id. */

@@ -113,6 +113,22 @@ public record GreedyAccuracy(int n, int correct, Map<Operation, Tally> byOperati
                 List.copyOf(gens));
     }
 
+    /**
+     * The figures as a JSON-ready map: accuracy, n, correct, by_operation, by_steps, summary, and the
+     * first {@code generations} generations (all when larger than n).
+     */
+    public Map<String, Object> report(int generations) {
+        Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("accuracy", accuracy());
+        r.put("n", n);
+        r.put("correct", correct);
+        r.put("by_operation", byOperation);
+        r.put("by_steps", bySteps);
+        r.put("summary", summary());
+        r.put("generations", this.generations.subList(0, Math.min(generations, this.generations.size())));
+        return r;
+    }
+
     /** "71.4 % (357/500); addition 80.1 % (…), …; 1 step 90.0 %, …" */
     public String summary() {
         StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "%.1f %% (%d/%d)", 100 * accuracy(), correct, n));

@@ -61,18 +61,7 @@ public final class TestVocabulary {
     private static final List<String> PIECES;
 
     static {
-        Set<String> pieces = new LinkedHashSet<>();
-        pieces.add("<unk>");
-        pieces.add("<s>");
-        pieces.add("</s>");
-        for (int b = 0; b < 256; b++) {
-            pieces.add(String.format("<0x%02X>", b));
-        }
-        // word boundary and single printable ASCII characters (space is written as ▁)
-        pieces.add(SPACE);
-        for (char c = 0x21; c < 0x7F; c++) {
-            pieces.add(String.valueOf(c));
-        }
+        Set<String> pieces = spmBasePieces();
         // calculator annotations "<<48/2=24>>"
         pieces.add("<<");
         pieces.add(">>");
@@ -93,9 +82,35 @@ public final class TestVocabulary {
     private TestVocabulary() {
     }
 
-    private static void addWithPrefixes(Set<String> pieces, String piece) {
-        // merges in llama.cpp's SPM need every prefix to be a piece; shortest first
-        for (int end = SPACE.length() + 1; end <= piece.length(); end++) {
+    /**
+     * The first pieces of an SPM vocabulary laid out like this one, in id order: {@code <unk>},
+     * {@code <s>}, {@code </s>}, the 256 byte-fallback tokens, the word boundary "▁" and the single
+     * printable ASCII characters.
+     */
+    public static LinkedHashSet<String> spmBasePieces() {
+        LinkedHashSet<String> pieces = new LinkedHashSet<>();
+        pieces.add("<unk>");
+        pieces.add("<s>");
+        pieces.add("</s>");
+        for (int b = 0; b < 256; b++) {
+            pieces.add(String.format("<0x%02X>", b));
+        }
+        // word boundary and single printable ASCII characters (space is written as ▁)
+        pieces.add(SPACE);
+        for (char c = 0x21; c < 0x7F; c++) {
+            pieces.add(String.valueOf(c));
+        }
+        return pieces;
+    }
+
+    /**
+     * Adds {@code piece} with all its prefixes, shortest first: llama.cpp's SPM tokenizer only reaches
+     * a piece by merging two adjacent pieces of the vocabulary. A "▁" prefix counts as one
+     * character ("▁m", "▁ma", "▁man").
+     */
+    public static void addWithPrefixes(Set<String> pieces, String piece) {
+        int first = piece.startsWith(SPACE) ? SPACE.length() + 1 : 2;
+        for (int end = first; end <= piece.length(); end++) {
             pieces.add(piece.substring(0, end));
         }
     }
