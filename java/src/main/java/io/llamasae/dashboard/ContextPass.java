@@ -45,20 +45,12 @@ public final class ContextPass {
         }
     }
 
-    /**
-     * Codes per block, then per sample index (into the dataset list).
-     *
-     * @param pieces text of every token id met, decoded once by the model's tokenizer
-     */
-    public record Result(Map<Integer, Map<Integer, TokenCodes>> byBlock, Map<Integer, String> pieces) {
+    /** Codes per block, then per sample index (into the dataset list). */
+    public record Result(Map<Integer, Map<Integer, TokenCodes>> byBlock) {
         public Map<Integer, TokenCodes> block(int block) {
             Map<Integer, TokenCodes> m = byBlock.get(block);
             if (m == null) throw new IllegalArgumentException("the context pass did not encode block " + block + " (encoded: " + byBlock.keySet() + ")");
             return m;
-        }
-
-        public String piece(int token) {
-            return pieces.getOrDefault(token, "");
         }
     }
 
@@ -73,8 +65,7 @@ public final class ContextPass {
         List<Integer> blocks = new ArrayList<>(saes.keySet());
         Map<Integer, Map<Integer, TokenCodes>> out = new HashMap<>();
         for (int b : blocks) out.put(b, new HashMap<>());
-        Map<Integer, String> pieces = new HashMap<>();
-        if (sampleIndices.isEmpty() || blocks.isEmpty()) return new Result(out, pieces);
+        if (sampleIndices.isEmpty() || blocks.isEmpty()) return new Result(out);
         boolean addBos = engine.model().info().addBos();
         engine.setCapture(CaptureSpec.allPositions(blocks));
         try {
@@ -93,7 +84,6 @@ public final class ContextPass {
                                 + " tokens but the context holds " + engine.contextSize());
                     }
                     prompts.add(t);
-                    for (int id : t) pieces.computeIfAbsent(id, id2 -> TokenText.of(engine.model(), id2));
                 }
                 RunResult r = engine.run(prompts);
                 int rows = Math.toIntExact(r.nRows());
@@ -128,7 +118,7 @@ public final class ContextPass {
             for (int b : blocks) engine.attachSae(b, null, 0);
             engine.setCapture(CaptureSpec.none());
         }
-        return new Result(out, pieces);
+        return new Result(out);
     }
 
     /** The union of every feature's first {@code perFeature} top samples (what the pass must run). */

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.function.IntFunction;
 
 /**
  * The per-feature data of one (layer, position): for every live feature, a JSON document
@@ -55,8 +56,9 @@ public final class FeatureDashboard {
      * @param stats  feature statistics of that (layer, position), one row per sample
      * @param sae    the SAE (its decoder gives logit effects and neighbours)
      * @param model  the GGUF file (its unembedding and final norm)
+     * @param tokenText how a token id is shown (e.g. {@code id -> TokenText.of(model, id)})
      */
-    public record SectionSource(int block, StudyConfig config, FeatureStatistics stats, Sae sae, Path model) {}
+    public record SectionSource(int block, StudyConfig config, FeatureStatistics stats, Sae sae, Path model, IntFunction<String> tokenText) {}
 
     /**
      * One (layer, position) of the dashboard.
@@ -80,7 +82,9 @@ public final class FeatureDashboard {
     public static Section forStudy(Engine engine, NativeSae sae, int block, List<Sample> samples, FeatureStatistics stats, StudyConfig cfg,
                                    InterventionResults validation, DashboardOptions o) {
         ContextPass.Result ctx = ContextPass.run(engine, Map.of(block, sae), samples, contextSamples(stats, o), o.batch());
-        return build(new SectionSource(block, cfg, stats, sae.sae(), engine.model().path()), samples, ctx, validation, o);
+        Map<Integer, String> texts = new java.util.HashMap<>();
+        IntFunction<String> text = id -> texts.computeIfAbsent(id, t -> TokenText.of(engine.model(), t));
+        return build(new SectionSource(block, cfg, stats, sae.sae(), engine.model().path(), text), samples, ctx, validation, o);
     }
 
     /** The samples the context pass must run for these statistics (union over features of their first contexts). */
@@ -119,7 +123,7 @@ public final class FeatureDashboard {
         DashboardLabels.Labels labels = DashboardLabels.compute(stats, samples, cfg);
         LogitEffects.Result logits = null;
         try (GgufReader r = GgufReader.open(src.model())) {
-            logits = LogitEffects.compute(r, sae.wDec(), numLatents, o.logitTokens(), ctx::piece);
+            logits = LogitEffects.compute(r, sae.wDec(), numLatents, o.logitTokens(), src.tokenText());
             meta.put("logit_effects_source", logits.source());
         } catch (GgufFormatException e) {
             // a model whose unembedding cannot be dequantized here still gets the rest of its dashboard
@@ -138,7 +142,7 @@ public final class FeatureDashboard {
             if (rf.summary().activeCount() == 0) continue;
             live++;
             int f = rf.featureId();
-            List<TopContexts.Context> contexts = TopContexts.build(f, stats.topSamples(f), o.contexts(), codes, ctx::piece, samples,
+            List<TopContexts.Context> contexts = TopContexts.build(f, stats.topSamples(f), o.contexts(), codes, src.tokenText(), samples,
                     o.windowBefore(), o.windowAfter());
             ObjectNode doc = feature(id, src, rf, stats.histogram(f), labels, logits, nb, contexts, validation);
             features.put(f, doc);

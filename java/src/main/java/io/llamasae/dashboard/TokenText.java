@@ -3,7 +3,10 @@ package io.llamasae.dashboard;
 import io.llamasae.engine.Model;
 import java.nio.charset.StandardCharsets;
 
-/** How a token is shown: the text llama.cpp's tokenizer gives it, or a visible placeholder when that text is empty (BOS, control tokens). */
+/**
+ * How a token is shown: the text llama.cpp's tokenizer gives it; a visible placeholder when that text is empty (BOS,
+ * control tokens); its bytes ({@code <0xE2>}) when it is not valid UTF-8 on its own.
+ */
 public final class TokenText {
     private TokenText() {}
 
@@ -14,6 +17,13 @@ public final class TokenText {
             if (token == model.info().eosToken()) return "<eos>";
             return "<" + token + ">";
         }
-        return new String(piece, StandardCharsets.UTF_8);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(piece)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            // a byte token holding part of a multi-byte character: show its bytes rather than U+FFFD
+            StringBuilder s = new StringBuilder();
+            for (byte b : piece) s.append(String.format("<0x%02X>", b & 0xFF));
+            return s.toString();
+        }
     }
 }

@@ -33,7 +33,9 @@
   }
   function pct(x) { return x == null ? '–' : (100 * x).toFixed(x < 0.001 && x > 0 ? 3 : 1) + ' %'; }
   function badge(type) { return el('span', {cls: 'badge t-' + type, text: type}); }
-  function chip(t) { return el('span', {cls: 'chip', text: t}); }
+  // newlines and tabs as visible marks, so a token never breaks a line
+  function visible(t) { return t.replace(/\n/g, '\u21b5').replace(/\t/g, '\u21e5'); }
+  function chip(t) { return el('span', {cls: 'chip', text: visible(t)}); }
   function sectionLabel(m) { return 'layer ' + m.layer + ' · pos ' + m.position; }
   function featureHref(section, f) { return 'feature.html?s=' + encodeURIComponent(section) + '&f=' + f; }
   function parseHash() {
@@ -272,7 +274,7 @@
       c.tokens.forEach(function (t, i) {
         var a = c.activations[i];
         var span = el('span', {cls: 'tok' + (a !== 0 ? ' hl' : '') + (i === c.anchor_index ? ' anchor' : ''), title: JSON.stringify(t) + ' · ' + a,
-          'data-act': String(a)}, t);
+          'data-act': String(a)}, visible(t));
         if (a !== 0 && maxAll > 0) {
           var alpha = Math.min(1, Math.abs(a) / maxAll);
           span.style.background = 'rgba(' + (a > 0 ? '234, 88, 12' : '37, 99, 235') + ', ' + (0.12 + 0.78 * alpha).toFixed(3) + ')';
