@@ -64,7 +64,7 @@
     });
     var h = parseHash();
     var state = {section: h.section || h.s || '', mode: h.mode === 'seed' ? 'seed' : 'sound', type: h.type || '',
-      fmin: h.fmin || '', fmax: h.fmax || '', q: h.q || '', tok: h.tok || '', sort: h.sort || 'rank', asc: h.asc !== '0', all: false};
+      fmin: h.fmin || '', fmax: h.fmax || '', q: h.q || '', tok: h.tok || '', sort: h.sort || 'layer', asc: h.asc !== '0', all: false};
     if (!h.section && h.layer != null) {
       sections.forEach(function (m) { if (String(m.layer) === h.layer && (h.pos == null || String(m.position) === h.pos)) state.section = m.id; });
     }
@@ -192,7 +192,7 @@
       }
       var hash = [];
       ['section', 'mode', 'type', 'fmin', 'fmax', 'q', 'tok'].forEach(function (k) { if (state[k] && !(k === 'mode' && state[k] === 'sound')) hash.push(k + '=' + encodeURIComponent(state[k])); });
-      if (state.sort !== 'rank') hash.push('sort=' + state.sort);
+      if (state.sort !== 'layer') hash.push('sort=' + state.sort);
       if (!state.asc) hash.push('asc=0');
       history.replaceState(null, '', hash.length ? '#' + hash.join('&') : location.pathname + location.search);
     }
