@@ -73,12 +73,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
         LayerConvention conv = ms.layerConvention();
         Sae s = ms.loadSae();
         if (dashboardContexts < 1) throw new IllegalArgumentException("--dashboard-contexts: expected >= 1 but found " + dashboardContexts);
-        List<Sample> samples = data.read();
         DashboardOptions dashOptions = new DashboardOptions(dashboardContexts, 24, 6, 12, 8, run.batch);
         Path validationFile = validation != null ? validation
                 : out.resolve("validation_results_layer" + ms.layer + "_pos" + position + ".json");
         InterventionResults interventions = validation != null || java.nio.file.Files.isRegularFile(validationFile)
                 ? InterventionResults.read(validationFile) : null;
+        List<Sample> samples = data.read();
         try (Model m = Model.load(ms.model, run.gpuLayers());
              Engine e = Engine.open(m, run.engineOptions());
              NativeSae ns = NativeSae.of(s)) {

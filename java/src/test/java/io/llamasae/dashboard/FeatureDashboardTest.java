@@ -182,6 +182,40 @@ class FeatureDashboardTest {
     }
 
     @Test
+    void badDashboardAndDelphiOptionsEndWithExitCode2() throws Exception {
+        String model = DashboardFixtures.model(dir, GgmlType.F16, false).toString();
+        String data = DashboardFixtures.dataset(dir, SAMPLES).toString();
+        String sae = DashboardFixtures.saeDir(dir).toString();
+        assertBadInput("--dashboard-contexts", "analyze", "--model", model, "--sae", sae, "--dataset", data, "--layer", "1", "--position", "-1",
+                "--dashboard-contexts", "0", "--out", dir.resolve("bad1").toString());
+        Path notValidation = Files.writeString(dir.resolve("x.json"), "{\"a\": 1}");
+        assertBadInput("x.json", "analyze", "--model", model, "--sae", sae, "--dataset", data, "--layer", "1", "--position", "-1",
+                "--validation", notValidation.toString(), "--out", dir.resolve("bad2").toString());
+        assertBadInput("--delphi-cache needs --sae", "capture", "--model", model, "--dataset", data, "--layers", "1", "--positions", "-1",
+                "--delphi-cache", dir.resolve("d").toString(), "--out", dir.resolve("a.safetensors").toString());
+        assertBadInput("generated steps", "capture", "--model", model, "--dataset", data, "--layers", "1", "--positions", "g1", "--sae", sae,
+                "--codes-out", dir.resolve("c.safetensors").toString(), "--delphi-cache", dir.resolve("d").toString(), "--out",
+                dir.resolve("a.safetensors").toString());
+        assertFalse(Files.exists(dir.resolve("a.safetensors")) || Files.exists(dir.resolve("d")), "nothing written");
+    }
+
+    static void assertBadInput(String mention, String... args) {
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = io.llamasae.cli.Main.run(args);
+        } finally {
+            System.setErr(oldErr);
+        }
+        String msg = err.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(2, code, msg);
+        String last = msg.lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("llama-sae ") && last.contains(mention), "a last line naming " + mention + ": " + msg);
+    }
+
+    @Test
     void theReportSaysWhichTextTheLabelsComeFromAndShowsTheActivatingToken() throws Exception {
         String md = Files.readString(report.resolve("feature-specialization-report.md"));
         assertTrue(md.contains("**Provenance**: labels are computed from each top sample's chain of thought"), "provenance line");
