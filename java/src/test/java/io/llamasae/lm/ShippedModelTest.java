@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The model that ships in the jar computes: greedy accuracy through llama.cpp on 100 held-out
  * problems (questions never seen in training, regenerated from the card's recipe) is at least
- * 50 %, while its random-init twin, regenerable byte for byte from the card's seed, gets none.
+ * 50 % (98.4 % on all 500 when shipped), while its random-init twin, regenerable byte for byte from
+ * the card's seed, stays at chance: it writes no {@code ####}, and the extractor's fallback (the last
+ * number in the text) now and then hits a one-digit answer among its stray digits (2.6 % of 500).
  */
 class ShippedModelTest {
     static ShippedModel.Card card;
@@ -37,15 +39,16 @@ class ShippedModelTest {
         List<Sample> problems = ShippedModel.heldOutProblems(100);
         GreedyAccuracy trained = GreedyAccuracy.measure(files.model(), problems, GreedyAccuracy.DEFAULT_MAX_TOKENS, 0,
                 GreedyAccuracy.DEFAULT_BATCH, null);
-        GreedyAccuracy twin = GreedyAccuracy.measure(files.initModel(), problems.subList(0, 32), GreedyAccuracy.DEFAULT_MAX_TOKENS, 0,
+        GreedyAccuracy twin = GreedyAccuracy.measure(files.initModel(), problems, GreedyAccuracy.DEFAULT_MAX_TOKENS, 0,
                 GreedyAccuracy.DEFAULT_BATCH, null);
         System.out.println("shipped model, 100 held-out problems: " + trained.summary());
-        System.out.println("random-init twin, 32 of them: " + twin.summary());
+        System.out.println("random-init twin, same problems: " + twin.summary());
         assertTrue(trained.accuracy() >= 0.5, "held-out greedy accuracy " + trained.summary());
         for (Operation op : Operation.values()) {
             assertTrue(trained.byOperation().get(op).n() > 0, "every operation is represented: " + op);
         }
-        assertEquals(0, twin.correct(), "the untrained twin computes nothing");
+        assertTrue(twin.accuracy() <= 0.1, "the untrained twin computes nothing: " + twin.summary());
+        assertTrue(twin.generations().stream().noneMatch(g -> g.text().contains("####")), "the twin never writes the answer marker");
         try (Model m = Model.load(files.model())) {
             assertEquals("llama", m.info().architecture());
             assertEquals(card.architecture().nLayer(), m.info().nLayer());
