@@ -116,12 +116,18 @@ public final class SyntheticArithmeticGenerator {
 
     /** Generates {@code count} problems with ids {@code synth_0..}. */
     public List<Sample> generate(int count) {
+        List<Sample> out = new ArrayList<>(Math.max(0, count));
+        forEach(count, out::add);
+        return out;
+    }
+
+    /** Hands the problems of {@link #generate} to {@code sink} one by one, without holding them all. */
+    public void forEach(int count, java.util.function.Consumer<Sample> sink) {
         if (count < 1) {
             throw new IllegalArgumentException("count: expected >= 1 but found " + count);
         }
         SplittableRandom rnd = new SplittableRandom(config.seed());
         PromptTemplate tpl = PromptTemplate.defaultTemplate();
-        List<Sample> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             boolean rare = config.rareFraction() > 0 && rnd.nextDouble() < config.rareFraction();
             Problem p = null;
@@ -133,9 +139,8 @@ public final class SyntheticArithmeticGenerator {
                 throw new IllegalStateException("could not build an exact integer chain for the configured operations after 1000 tries");
             }
             String q = p.question();
-            out.add(Sample.of("synth_" + i, tpl.render(q), q, p.equations(), p.answer().toPlainString()));
+            sink.accept(Sample.of("synth_" + i, tpl.render(q), q, p.equations(), p.answer().toPlainString()));
         }
-        return out;
     }
 
     /**

@@ -88,11 +88,15 @@ public final class ShippedModel {
         if (n < 1 || n > c.heldOut().count()) {
             throw new IllegalArgumentException("held-out problems: expected 1.." + c.heldOut().count() + " but found " + n);
         }
+        return new SyntheticArithmeticGenerator(ArithmeticTask.generatorConfig(c.heldOut().seed())).generateExcluding(n, trainingQuestions());
+    }
+
+    /** The questions of the card's training data, regenerated. */
+    public static Set<String> trainingQuestions() {
+        Card c = card();
         Set<String> seen = new HashSet<>();
-        for (Sample s : new SyntheticArithmeticGenerator(ArithmeticTask.generatorConfig(c.train().seed())).generate(c.train().count())) {
-            seen.add(s.question());
-        }
-        return new SyntheticArithmeticGenerator(ArithmeticTask.generatorConfig(c.heldOut().seed())).generateExcluding(n, seen);
+        new SyntheticArithmeticGenerator(ArithmeticTask.generatorConfig(c.train().seed())).forEach(c.train().count(), s -> seen.add(s.question()));
+        return seen;
     }
 
     private static Path copy(String name, Path dir) throws IOException {
