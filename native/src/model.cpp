@@ -1,6 +1,5 @@
 // Model loading, model info and tokenization (llama_sae_model_*, llama_sae_tokenize).
 #include "api_error.h"
-#include "cuda_hook.h"
 #include "engine_internal.h"
 
 #include <atomic>
@@ -77,7 +76,7 @@ const char * llama_sae_version(void) {
     return v.c_str();
 }
 
-bool llama_sae_has_cuda(void) { return llama_sae::cuda_hook_available(); }
+bool llama_sae_has_cuda(void) { return llama_sae::cuda_backend_available(); }
 
 bool llama_sae_built_with_cuda(void) {
 #ifdef LLAMA_SAE_WITH_CUDA

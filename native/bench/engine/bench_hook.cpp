@@ -2,6 +2,9 @@
 // (wall time, median of repetitions, everything synchronized):
 //   bench_hook MODEL.gguf [n_gpu_layers=-1] [prompts=64] [prompt_len=64] [latents=16384] [k=64] [gen_tokens=32] [study_prompts=1495]
 // Prefill: plain | capture the last position of every layer + SAE encode there | every position of every layer + encode.
+// Last layer: capture at every position / at position 3 of every block, before (LLAMA_SAE_NO_LAST_LAYER_ROWS=1: the
+//   captured last-block rows are logits rows, as in unpatched llama.cpp) and after the project's llama.cpp patch.
+// Sweep: codes + feature statistics at one position (3) of every layer, rows not kept, vs the plain forward.
 // Decode: plain greedy generation | ablate + scale edits at every layer on every generated token.
 // Study: the reference workload shape (study_prompts prompts x every layer, one position, capture + encode).
 #include "llama_sae.h"
@@ -76,7 +79,8 @@ int main(int argc, char ** argv) {
     llama_sae_sae * sae = nullptr;
     OK(llama_sae_sae_create({d, F, K, LLAMA_SAE_ACT_TOPK_RELU}, we.data(), be.data(), wd.data(), bd.data(), nullptr, &sae));
 
-    auto make_ctx = [&](bool hook, int n_seq, int n_ctx) {
+    auto make_ctx = [&](bool hook, int n_seq, int n_ctx, bool last_layer_patch = true) {
+        if (!last_layer_patch) setenv("LLAMA_SAE_NO_LAST_LAYER_ROWS", "1", 1);
         auto cp = llama_sae_context_default_params();
         cp.n_ctx = n_ctx;
         cp.n_seq_max = n_seq;
@@ -84,6 +88,7 @@ int main(int argc, char ** argv) {
         cp.hook = hook;
         llama_sae_context * c = nullptr;
         OK(llama_sae_context_init(m, cp, &c));
+        unsetenv("LLAMA_SAE_NO_LAST_LAYER_ROWS");
         return c;
     };
     std::vector<int32_t> layers(L);
@@ -114,6 +119,52 @@ int main(int argc, char ** argv) {
     std::printf("| capture every position, all %d layers (no SAE) | %.2f | %.0f | %.3f |\n", L, t_cap, ntok / t_cap * 1e3, t_cap / t_plain);
     std::printf("| capture + encode last position, all %d layers | %.2f | %.0f | %.3f |\n", L, t_last, ntok / t_last * 1e3, t_last / t_plain);
     std::printf("| capture + encode every position, all %d layers | %.2f | %.0f | %.3f |\n\n", L, t_all, ntok / t_all * 1e3, t_all / t_plain);
+
+    // ---- the last layer's rows: before / after the llama.cpp patch (rows only, no SAE) ----
+    int32_t pos3[] = {3};
+    llama_sae_context * every_before = make_ctx(true, pack_prompts, 2048, false);
+    llama_sae_context * every_after = make_ctx(true, pack_prompts, 2048, true);
+    llama_sae_context * p3_before = make_ctx(true, pack_prompts, 2048, false);
+    llama_sae_context * p3_after = make_ctx(true, pack_prompts, 2048, true);
+    for (llama_sae_context * c : {every_before, every_after}) OK(llama_sae_context_set_capture(c, layers.data(), L, nullptr, 0, true));
+    for (llama_sae_context * c : {p3_before, p3_after}) OK(llama_sae_context_set_capture(c, layers.data(), L, pos3, 1, false));
+    for (llama_sae_context * c : {every_before, every_after, p3_before, p3_after}) {
+        OK(llama_sae_context_set_outputs(c, LLAMA_SAE_OUTPUT_ROWS, 0));
+    }
+    const double t_plain2 = median_ms(5, [&] { prefill(plain); });
+    const double t_eb = median_ms(5, [&] { prefill(every_before); });
+    const double t_ea = median_ms(5, [&] { prefill(every_after); });
+    const double t_pb = median_ms(5, [&] { prefill(p3_before); });
+    const double t_pa = median_ms(5, [&] { prefill(p3_after); });
+    std::printf("| capture rows (no SAE), last block included | before: ms | vs plain | after: ms | vs plain |\n|---|---|---|---|---|\n");
+    std::printf("| every position of all %d blocks | %.2f | %.3f | %.2f | %.3f |\n", L, t_eb, t_eb / t_plain2, t_ea, t_ea / t_plain2);
+    std::printf("| position 3 of every block | %.2f | %.3f | %.2f | %.3f |\n", t_pb, t_pb / t_plain2, t_pa, t_pa / t_plain2);
+    std::printf("(plain llama.cpp in the same run: %.2f ms)\n\n", t_plain2);
+    for (llama_sae_context * c : {every_before, every_after, p3_before, p3_after}) llama_sae_context_free(c);
+
+    // ---- sweep shape: codes + feature statistics at one position of every layer, rows not kept ----
+    llama_sae_context * sweep = make_ctx(true, pack_prompts, 2048);
+    OK(llama_sae_context_set_capture(sweep, layers.data(), L, pos3, 1, false));
+    for (int l = 0; l < L; ++l) OK(llama_sae_context_set_sae(sweep, l, sae, 0));
+    OK(llama_sae_context_set_outputs(sweep, LLAMA_SAE_OUTPUT_CODES | LLAMA_SAE_OUTPUT_STATS, 100));
+    std::vector<double> ratios;
+    double t_sweep = 0, t_sweep_plain = 0;
+    prefill(sweep);  // warm-up
+    for (int rep = 0; rep < 7; ++rep) {  // interleaved, so load changes hit both sides
+        const double a0 = now_ms();
+        prefill(plain);
+        const double a1 = now_ms();
+        prefill(sweep);
+        const double a2 = now_ms();
+        ratios.push_back((a2 - a1) / (a1 - a0));
+        t_sweep_plain += a1 - a0;
+        t_sweep += a2 - a1;
+    }
+    std::sort(ratios.begin(), ratios.end());
+    std::printf("| sweep: codes + statistics at position 3 of all %d layers (no rows kept) | ms (mean of 7) | median ratio to plain |\n|---|---|---|\n", L);
+    std::printf("| plain llama.cpp forward | %.2f | 1.000 |\n", t_sweep_plain / 7);
+    std::printf("| sweep pass | %.2f | %.3f (min %.3f, max %.3f) |\n\n", t_sweep / 7, ratios[3], ratios.front(), ratios.back());
+    llama_sae_context_free(sweep);
 
     // ---- decode ----
     const int gen_prompts = std::min(n_prompts, 16);
@@ -146,7 +197,6 @@ int main(int argc, char ** argv) {
     const int saved = plen;
     make_prompts(study, st, so);
     (void) saved;
-    int32_t pos3[] = {3};
     OK(llama_sae_context_set_capture(last, layers.data(), L, pos3, 1, false));
     const double t0 = now_ms();
     OK(llama_sae_context_run(last, st.data(), so.data(), study));

@@ -66,14 +66,24 @@ int main() {
     CHECK(rows == 6, "rows %lld", (long long) rows);
     std::vector<float> batched(llama_sae_capture_rows(hooked, 0), llama_sae_capture_rows(hooked, 0) + rows * info.n_embd);
 
+    // Row layout: one block per position (3, then -1), each holding the prompts in order.
+    CHECK(llama_sae_capture_n_blocks(hooked) == 2, "blocks %d", llama_sae_capture_n_blocks(hooked));
+    CHECK(llama_sae_capture_block_offset(hooked, 1) == 3 && llama_sae_capture_block_offset(hooked, 2) == 6, "block offsets");
+    for (int p = 0; p < 3; ++p) {
+        CHECK(llama_sae_capture_row_prompts(hooked)[3 + p] == p, "row prompt");
+        CHECK(llama_sae_capture_row_positions(hooked)[3 + p] == offsets[p + 1] - offsets[p] - 1, "row position of -1");
+    }
+
     // One by one.
     for (int p = 0; p < 3; ++p) {
         int32_t off1[2] = {0, offsets[p + 1] - offsets[p]};
         CHECK(llama_sae_context_run(hooked, tokens.data() + offsets[p], off1, 1) == LLAMA_SAE_OK, "run1");
         const float * r = llama_sae_capture_rows(hooked, 0);
-        for (int i = 0; i < 2 * info.n_embd; ++i) {
-            const float a = r[i], b = batched[(size_t) p * 2 * info.n_embd + i];
-            CHECK(std::abs(a - b) <= 1e-5f * (1 + std::abs(b)), "prompt %d value %d: single %g batched %g", p, i, a, b);
+        for (int b = 0; b < 2; ++b) {
+            for (int i = 0; i < info.n_embd; ++i) {
+                const float x = r[(size_t) b * info.n_embd + i], y = batched[((size_t) b * 3 + p) * info.n_embd + i];
+                CHECK(std::abs(x - y) <= 1e-5f * (1 + std::abs(y)), "prompt %d block %d value %d: single %g batched %g", p, b, i, x, y);
+            }
         }
     }
     // Position out of range and empty prompt.
