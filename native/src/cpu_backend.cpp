@@ -48,6 +48,21 @@ bool CpuBackend::run_layer(LayerCall & c) {
     const bool host = t->buffer == nullptr || ggml_backend_buffer_is_host(t->buffer);
     const uint32_t outputs = c.cfg->outputs;
 
+    // Rows only (no SAE, no edits): each captured row moves once, from the tensor to its block.
+    if (c.out && k == 0 && c.n_edit == 0 && c.direct_row < 0) {
+        if (!(outputs & LLAMA_SAE_OUTPUT_ROWS)) return true;
+        for (const CaptureDest & dest : c.plan->dests) {
+            const size_t offset = (size_t) c.src[c.sel_of_work[dest.work]] * t->nb[1];
+            float * out = c.out->rows.data() + dest.row * d;
+            if (host) {
+                std::memcpy(out, (const char *) t->data + offset, row_bytes);
+            } else {
+                ggml_backend_tensor_get(t, out, offset, row_bytes);
+            }
+        }
+        return true;
+    }
+
     // 1. Gather the rows (runs of consecutive tensor rows move in one copy), straight into the
     //    results when they are the captured rows in result order.
     c.rows_in_place = c.direct_row >= 0 && (outputs & LLAMA_SAE_OUTPUT_ROWS) && !c.cfg->capture_after_edits;
