@@ -320,16 +320,29 @@ const float * llama_sae_codes_values(const llama_sae_context * ctx, int32_t slot
     return ctx->results.slots[slot].val.data();
 }
 
+}  // extern "C"
+
+namespace {
+
+// The results of one (layer slot, row block) of the last run, for the statistics accessors.
+const SlotResults & block_results(const llama_sae_context * ctx, int32_t slot, int32_t block, const void * out, const char * what) {
+    if (!ctx || !out) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, std::string(what) + ": null pointer");
+    if (!ctx->have_results) fail(LLAMA_SAE_ERR_STATE, std::string(what) + ": no results (run first)");
+    if (slot < 0 || slot >= (int32_t) ctx->results.slots.size() || block < 0 || block >= ctx->results.layout.n_blocks()) {
+        fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, std::string(what) + ": layer slot " + std::to_string(slot) + " / block " +
+             std::to_string(block) + " outside the last run's " + std::to_string(ctx->results.slots.size()) + " slots / " +
+             std::to_string(ctx->results.layout.n_blocks()) + " blocks");
+    }
+    return ctx->results.slots[slot];
+}
+
+}  // namespace
+
+extern "C" {
+
 int32_t llama_sae_context_feature_stats(const llama_sae_context * ctx, int32_t slot, int32_t block, struct llama_sae_feature_stats * out) {
     return guarded([&] {
-        if (!ctx || !out) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "feature_stats: null pointer");
-        if (!ctx->have_results) fail(LLAMA_SAE_ERR_STATE, "feature_stats: no results (run first)");
-        if (slot < 0 || slot >= (int32_t) ctx->results.slots.size() || block < 0 || block >= ctx->results.layout.n_blocks()) {
-            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "feature_stats: layer slot " + std::to_string(slot) + " / block " + std::to_string(block) +
-                 " outside the last run's " + std::to_string(ctx->results.slots.size()) + " slots / " +
-                 std::to_string(ctx->results.layout.n_blocks()) + " blocks");
-        }
-        const SlotResults & s = ctx->results.slots[slot];
+        const SlotResults & s = block_results(ctx, slot, block, out, "feature_stats");
         if (s.stats.empty()) fail(LLAMA_SAE_ERR_STATE, "feature_stats: no statistics at layer slot " + std::to_string(slot) +
                                                        " (needs an SAE and the STATS or METRICS output)");
         const FeatureStatsAcc & a = s.stats[block];
@@ -349,13 +362,7 @@ int32_t llama_sae_context_feature_stats(const llama_sae_context * ctx, int32_t s
 
 int32_t llama_sae_context_recon_sums(const llama_sae_context * ctx, int32_t slot, int32_t block, struct llama_sae_recon_sums * out) {
     return guarded([&] {
-        if (!ctx || !out) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "recon_sums: null pointer");
-        if (!ctx->have_results) fail(LLAMA_SAE_ERR_STATE, "recon_sums: no results (run first)");
-        if (slot < 0 || slot >= (int32_t) ctx->results.slots.size() || block < 0 || block >= ctx->results.layout.n_blocks()) {
-            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "recon_sums: layer slot " + std::to_string(slot) + " / block " + std::to_string(block) +
-                 " outside the last run");
-        }
-        const SlotResults & s = ctx->results.slots[slot];
+        const SlotResults & s = block_results(ctx, slot, block, out, "recon_sums");
         if (s.recon.empty()) fail(LLAMA_SAE_ERR_STATE, "recon_sums: no reconstruction sums at layer slot " + std::to_string(slot) +
                                                        " (needs an SAE and the METRICS output)");
         out->rows = s.recon[block].rows;

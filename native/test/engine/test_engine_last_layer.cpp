@@ -5,6 +5,7 @@
 //     (one prompt and several prompts per decode);
 //   - the captured last-layer rows equal those of the unpatched path (LLAMA_SAE_NO_LAST_LAYER_ROWS=1,
 //     which makes them logits rows as plain llama.cpp must).
+#include "engine_test_util.h"
 #include "llama_sae.h"
 
 #include <cmath>
@@ -41,10 +42,7 @@ bool same_bits(const float * a, const float * b, size_t n) { return std::memcmp(
 }  // namespace
 
 int main() {
-    const char * shared = std::getenv("LLAMA_SAE_SHARED");
-    const std::string path = std::string(shared ? shared : "../shared") + "/models/llama-2-tiny-random.gguf";
-    struct stat st{};
-    if (stat(path.c_str(), &st) != 0) { std::printf("skipped: %s absent\n", path.c_str()); return 77; }
+    const std::string path = tiny_model_or_skip();
     llama_sae_model * m = nullptr;
     OK(llama_sae_model_load(path.c_str(), llama_sae_model_default_params(), &m));
     llama_sae_model_info info{};
@@ -52,14 +50,9 @@ int main() {
     const int32_t L = info.n_layer, d = info.n_embd;
     std::printf("model: %s, %d layers, n_embd %d\n", info.architecture, L, d);
 
-    std::vector<int32_t> tokens, offsets{0};
-    for (const char * text : {"Question: Tom has 12 apples and buys 7 more. How many?", "20*3=60 | 60+5=65", "How many apples are left?"}) {
-        std::vector<int32_t> t(128);
-        int32_t n = 0;
-        llama_sae_tokenize(m, text, (int32_t) std::strlen(text), true, t.data(), (int32_t) t.size(), &n);
-        tokens.insert(tokens.end(), t.begin(), t.begin() + n);
-        offsets.push_back((int32_t) tokens.size());
-    }
+    std::vector<int32_t> tokens, offsets;
+    tokenize_all(m, {"Question: Tom has 12 apples and buys 7 more. How many?", "20*3=60 | 60+5=65", "How many apples are left?"}, tokens,
+                 offsets);
     llama_sae_context * plain = make(m, false, true);
     llama_sae_context * patched = make(m, true, true);
     llama_sae_context * unpatched = make(m, true, false);

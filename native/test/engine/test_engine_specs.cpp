@@ -5,6 +5,7 @@
 // in the middle of a decode. On a machine without a device the CUDA half reports "skipped".
 //
 // Model: ../shared/models/llama-2-tiny-random.gguf (skipped if absent).
+#include "engine_test_util.h"
 #include "llama_sae.h"
 
 #include <cmath>
@@ -233,11 +234,7 @@ std::vector<Outcome> run_table(llama_sae_model * m, const Saes & s, const std::v
 }  // namespace
 
 int main() {
-    const char * shared = std::getenv("LLAMA_SAE_SHARED");
-    const std::string path = std::string(shared ? shared : "../shared") + "/models/llama-2-tiny-random.gguf";
-    struct stat st{};
-    if (stat(path.c_str(), &st) != 0) { std::printf("skipped: %s absent\n", path.c_str()); return 77; }
-
+    const std::string path = tiny_model_or_skip();
     llama_sae_model * cpu = nullptr;
     if (llama_sae_model_load(path.c_str(), llama_sae_model_default_params(), &cpu) != LLAMA_SAE_OK) {
         std::printf("load: %s\n", llama_sae_last_error());
@@ -254,14 +251,8 @@ int main() {
     s.wide_k = make_sae(d, 2048, 1100, LLAMA_SAE_ACT_TOPK_RELU, 5);
     s.narrow = make_sae(d + 1, 16, 2, LLAMA_SAE_ACT_TOPK_RELU, 6);
 
-    std::vector<int32_t> tokens, offsets{0};
-    for (const char * text : {"Question: 12+7=?", "20*3=60 | 60+5=65", "How many apples?"}) {
-        std::vector<int32_t> t(128);
-        int32_t n = 0;
-        llama_sae_tokenize(cpu, text, (int32_t) std::strlen(text), true, t.data(), (int32_t) t.size(), &n);
-        tokens.insert(tokens.end(), t.begin(), t.begin() + n);
-        offsets.push_back((int32_t) tokens.size());
-    }
+    std::vector<int32_t> tokens, offsets;
+    tokenize_all(cpu, {"Question: 12+7=?", "20*3=60 | 60+5=65", "How many apples?"}, tokens, offsets);
 
     const std::vector<Outcome> on_cpu = run_table(cpu, s, tokens, offsets);
     std::printf("CPU backend: %zu specs checked\n", on_cpu.size());

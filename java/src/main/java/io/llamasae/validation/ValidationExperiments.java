@@ -12,7 +12,6 @@ import io.llamasae.engine.Edit;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.Generation;
 import io.llamasae.engine.GenerationOptions;
-import io.llamasae.engine.InterventionSpec;
 import io.llamasae.engine.NativeSae;
 import io.llamasae.engine.Pass;
 import io.llamasae.engine.PassBatch;
