@@ -33,6 +33,7 @@ public final class FeatureStatistics {
     private final long[] sum;      // 128-bit fixed point per feature
     private final float[] maxAbs;
     private final TopHeap[] heaps;
+    private final ActivationHistogram[] histograms; // lazily allocated per live feature
     private final long[] seenInRow; // duplicate-index guard: last row stamp per feature
     private long rowStamp;
 
@@ -54,6 +55,7 @@ public final class FeatureStatistics {
         this.sum = new long[2 * numFeatures];
         this.maxAbs = new float[numFeatures];
         this.heaps = new TopHeap[numFeatures];
+        this.histograms = new ActivationHistogram[numFeatures];
         this.seenInRow = new long[numFeatures];
         Arrays.fill(seenInRow, -1);
     }
@@ -114,6 +116,7 @@ public final class FeatureStatistics {
                     maxAbs[f] = a;
                 }
                 heap(f).offer(a, v, sample, pos);
+                histogram(f, true).add(v);
             }
         }
         this.rows += rows;
@@ -161,6 +164,9 @@ public final class FeatureStatistics {
             ExactSum.addPair(sumAbs, f, other.sumAbs[2 * f], other.sumAbs[2 * f + 1]);
             ExactSum.addPair(sum, f, other.sum[2 * f], other.sum[2 * f + 1]);
             maxAbs[f] = Math.max(maxAbs[f], other.maxAbs[f]);
+            if (other.histograms[f] != null) {
+                histogram(f, true).merge(other.histograms[f]);
+            }
             TopHeap o = other.heaps[f];
             if (o != null) {
                 for (int i = 0; i < o.size; i++) {
@@ -240,11 +246,26 @@ public final class FeatureStatistics {
         return out;
     }
 
+    /** Histogram of the feature's non-zero activations (empty when never active; do not modify). */
+    public ActivationHistogram histogram(int f) {
+        ActivationHistogram h = histograms[check(f)];
+        return h == null ? new ActivationHistogram() : h;
+    }
+
     private int check(int f) {
         if (f < 0 || f >= numFeatures) {
             throw new IndexOutOfBoundsException("feature: expected [0, " + numFeatures + ") but found " + f);
         }
         return f;
+    }
+
+    private ActivationHistogram histogram(int f, boolean create) {
+        ActivationHistogram h = histograms[f];
+        if (h == null && create) {
+            h = new ActivationHistogram();
+            histograms[f] = h;
+        }
+        return h;
     }
 
     private TopHeap heap(int f) {
