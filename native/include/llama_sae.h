@@ -238,7 +238,9 @@ const float *   llama_sae_codes_values(const llama_sae_context * ctx, int32_t la
 //   an entry of a code is active iff its index >= 0 and its value != 0; per feature: count of
 //   active rows, sum |a| and sum a as exact 128-bit fixed point (every value rounded once to a
 //   multiple of 2^-40, ties toward +inf; (hi, lo) int64 words, lo unsigned), max |a|; with STATS,
-//   the top_n active entries by |a| descending, then prompt, then position ascending.
+//   the top_n active entries by |a| descending, then prompt, then position ascending, and the
+//   histogram of the active values: Java's ActivationHistogram bins (|a| in 16 bins per octave
+//   over [2^-20, 2^20) from the float's bits, clamped), key = bin for a > 0, 640 + bin for a < 0.
 // Pointers stay valid until the next run.
 struct llama_sae_feature_stats {
     int64_t         rows;          // rows accumulated (active or not): the frequency denominator
@@ -252,6 +254,9 @@ struct llama_sae_feature_stats {
     const float *   top_value;     // activation (signed)
     const int32_t * top_prompt;    // prompt within the run
     const int32_t * top_position;  // token position
+    const int32_t * hist_offset;   // [n_features + 1] histogram entries of feature i: hist_offset[i] .. hist_offset[i + 1]
+    const int32_t * hist_key;      // bin key (see above), ascending within a feature
+    const int64_t * hist_count;    // active values in that bin
 };
 // Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (null, bad slot or block) or ERR_STATE (no results,
 // no SAE at the layer, STATS and METRICS both off).

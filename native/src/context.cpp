@@ -77,7 +77,8 @@ void allocate_results(llama_sae_context & c, RowLayout layout, int32_t n_prompts
         }
         const bool stats = s.k > 0 && (outputs & (LLAMA_SAE_OUTPUT_STATS | LLAMA_SAE_OUTPUT_METRICS));
         s.stats.resize(stats ? n_blocks : 0);
-        for (auto & acc : s.stats) acc.reset(spec.sae->params.n_latents, (outputs & LLAMA_SAE_OUTPUT_STATS) ? c.config.top_n : 0);
+        const bool full = outputs & LLAMA_SAE_OUTPUT_STATS;  // METRICS alone needs only the counts
+        for (auto & acc : s.stats) acc.reset(spec.sae->params.n_latents, full ? c.config.top_n : 0, full);
         const bool metrics = s.k > 0 && (outputs & LLAMA_SAE_OUTPUT_METRICS);
         s.recon.resize(metrics ? n_blocks : 0);
         for (auto & r : s.recon) r.reset(d);
@@ -357,6 +358,9 @@ int32_t llama_sae_context_feature_stats(const llama_sae_context * ctx, int32_t s
         out->top_value = a.out_top_value.data();
         out->top_prompt = a.out_top_prompt.data();
         out->top_position = a.out_top_position.data();
+        out->hist_offset = a.out_hist_offset.data();
+        out->hist_key = a.out_hist_key.data();
+        out->hist_count = a.out_hist_count.data();
     });
 }
 

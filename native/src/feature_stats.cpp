@@ -25,7 +25,17 @@ struct Better {
 
 }  // namespace
 
-void FeatureStatsAcc::reset(int32_t n, int32_t top) {
+int32_t histogram_bin(float v) {
+    // the exponent and the top 4 mantissa bits of |v|, from 2^-20 on (ActivationHistogram.bin)
+    uint32_t bits;
+    const float a = std::fabs(v);
+    std::memcpy(&bits, &a, sizeof bits);
+    const int32_t key = (int32_t) (bits >> (23 - 4)) - ((127 - 20) << 4);
+    return std::max(0, std::min(kHistogramBins - 1, key));
+}
+
+void FeatureStatsAcc::reset(int32_t n, int32_t top, bool hist) {
+    histograms = hist;
     if (n != n_latents) {
         n_latents = n;
         count_.assign(n, 0);
@@ -33,6 +43,7 @@ void FeatureStatsAcc::reset(int32_t n, int32_t top) {
         sum_.assign(2 * (size_t) n, 0);
         max_abs_.assign(n, 0.0f);
         heaps_.assign(n, {});
+        hist_keys_.assign(n, {});
         is_touched_.assign(n, 0);
         touched_.clear();
     } else {
@@ -42,6 +53,7 @@ void FeatureStatsAcc::reset(int32_t n, int32_t top) {
             sum_[2 * f] = sum_[2 * f + 1] = 0;
             max_abs_[f] = 0.0f;
             heaps_[f].clear();
+            hist_keys_[f].clear();
             is_touched_[f] = 0;
         }
         touched_.clear();
@@ -91,6 +103,7 @@ bool FeatureStatsAcc::add_row(const int32_t * idx, const float * val, int32_t k,
             if (a > max_abs_[f]) max_abs_[f] = a;
         }
         if (top_n > 0) offer(f, Top{a, v, prompt, position});
+        if (histograms) hist_keys_[f].push_back((uint16_t) (histogram_bin(v) + (v < 0.0f ? kHistogramBins : 0)));
     }
     rows++;
     return true;
@@ -119,6 +132,9 @@ void FeatureStatsAcc::finish() {
     out_top_value.clear();
     out_top_prompt.clear();
     out_top_position.clear();
+    out_hist_offset.assign(1, 0);
+    out_hist_key.clear();
+    out_hist_count.clear();
     for (size_t i = 0; i < n; ++i) {
         const int32_t f = touched_[i];
         out_count[i] = count_[f];
@@ -133,6 +149,16 @@ void FeatureStatsAcc::finish() {
             out_top_position.push_back(e.position);
         }
         out_top_offset.push_back((int32_t) out_top_value.size());
+        std::vector<uint16_t> & keys = hist_keys_[f];
+        std::sort(keys.begin(), keys.end());
+        for (size_t j = 0; j < keys.size();) {
+            size_t e = j;
+            while (e < keys.size() && keys[e] == keys[j]) ++e;
+            out_hist_key.push_back(keys[j]);
+            out_hist_count.push_back((int64_t) (e - j));
+            j = e;
+        }
+        out_hist_offset.push_back((int32_t) out_hist_key.size());
     }
 }
 

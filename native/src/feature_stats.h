@@ -5,7 +5,10 @@
 //   count[f] = active rows; sum_abs[f] = sum |v| and sum[f] = sum v as exact 128-bit fixed point
 //   (exact_sum.h); max_abs[f] = max |v|; rows = rows seen (active or not);
 //   top[f] = the top_n active entries by |v| descending, then prompt ascending, then position
-//   ascending (a total order, so the kept set does not depend on the order rows arrive in).
+//   ascending (a total order, so the kept set does not depend on the order rows arrive in);
+//   histogram[f] = counts of the active values per bin of io.llamasae.analysis.ActivationHistogram
+//   (|v| in 16 bins per octave over [2^-20, 2^20), read from the float's bits, clamped at both ends;
+//   negative values counted apart), exported as keys bin (v > 0) or kHistogramBins + bin (v < 0).
 // Only features touched since the last reset are stored in the export, so reset and export cost
 // O(touched) per run, not O(F): a run's statistics are a delta that Java merges and forgets.
 #pragma once
@@ -16,10 +19,15 @@
 
 namespace llama_sae {
 
+// ActivationHistogram's bins (one definition, tested against the Java class).
+constexpr int32_t kHistogramBins = 40 * 16;
+int32_t histogram_bin(float v);
+
 class FeatureStatsAcc {
 public:
-    // Empties the accumulator for n_latents features keeping top_n entries each (top_n may be 0).
-    void reset(int32_t n_latents, int32_t top_n);
+    // Empties the accumulator for n_latents features keeping top_n entries each (top_n may be 0)
+    // and, when full, the histograms.
+    void reset(int32_t n_latents, int32_t top_n, bool histograms);
 
     // Adds one row's code (idx/val [k]) seen at (prompt, position). Moments are skipped when
     // moments_elsewhere (the CUDA backend accumulates them on the device and merges them with
@@ -36,6 +44,7 @@ public:
     int64_t rows = 0;
     int32_t n_latents = 0;
     int32_t top_n = 0;
+    bool histograms = false;
     // export (after finish): one entry per touched feature
     std::vector<int32_t> out_feature;
     std::vector<int64_t> out_count, out_sum_abs, out_sum;  // sums: [2 n] (hi, lo)
@@ -43,6 +52,9 @@ public:
     std::vector<int32_t> out_top_offset;                   // [n + 1]
     std::vector<float> out_top_value;
     std::vector<int32_t> out_top_prompt, out_top_position;
+    std::vector<int32_t> out_hist_offset;                  // [n + 1]
+    std::vector<int32_t> out_hist_key;
+    std::vector<int64_t> out_hist_count;
 
 private:
     struct Top {
@@ -55,6 +67,7 @@ private:
     std::vector<int64_t> count_, sum_abs_, sum_;
     std::vector<float> max_abs_;
     std::vector<std::vector<Top>> heaps_;  // per feature: a min-heap (root = weakest kept entry)
+    std::vector<std::vector<uint16_t>> hist_keys_;  // per feature: the run's histogram keys, counted at finish
     std::vector<int32_t> touched_;
     std::vector<uint8_t> is_touched_;
 };

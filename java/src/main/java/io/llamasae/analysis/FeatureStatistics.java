@@ -182,12 +182,15 @@ public final class FeatureStatistics {
      * statistics of one run of one (layer, position)): {@code rows} rows, and for each listed feature
      * {@code features[i]} its active count, exact sums as {@link ExactSum} words ({@code sumAbs, sum:
      * [2n]} high, low), max |a| and its kept top entries {@code [topOffset[i], topOffset[i+1])}
-     * (signed value, sample = {@code sampleBase} + the entry's run-local sample, position). Reads
-     * absolute positions, leaves the buffers' positions unchanged. Equivalent to accumulating the same
-     * rows here (bit for bit), as long as the partial kept at least this object's top-N per feature.
+     * (signed value, sample = {@code sampleBase} + the entry's run-local sample, position) and its
+     * histogram entries {@code [histOffset[i], histOffset[i+1])} (bin keys of
+     * {@link ActivationHistogram#addToBin} and counts). Reads absolute positions, leaves the buffers'
+     * positions unchanged. Equivalent to accumulating the same rows here (bit for bit), as long as the
+     * partial kept at least this object's top-N per feature.
      */
     public void mergePartial(long rows, IntBuffer features, LongBuffer count, LongBuffer sumAbs, LongBuffer sum, FloatBuffer maxAbs,
-                             IntBuffer topOffset, FloatBuffer topValue, IntBuffer topSample, IntBuffer topPosition, int sampleBase) {
+                             IntBuffer topOffset, FloatBuffer topValue, IntBuffer topSample, IntBuffer topPosition, IntBuffer histOffset,
+                             IntBuffer histKey, LongBuffer histCount, int sampleBase) {
         int n = features.limit();
         for (int i = 0; i < n; i++) {
             int f = check(features.get(i));
@@ -198,6 +201,9 @@ public final class FeatureStatistics {
             for (int e = topOffset.get(i); e < topOffset.get(i + 1); e++) {
                 float v = topValue.get(e);
                 heap(f).offer(Math.abs(v), v, Math.addExact(sampleBase, topSample.get(e)), topPosition.get(e));
+            }
+            for (int e = histOffset.get(i); e < histOffset.get(i + 1); e++) {
+                histogram(f, true).addToBin(histKey.get(e), histCount.get(e));
             }
         }
         this.rows += rows;

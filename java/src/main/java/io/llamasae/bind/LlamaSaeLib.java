@@ -117,6 +117,9 @@ public final class LlamaSaeLib {
         @MemberGetter public native @Cast("const float*") FloatPointer top_value();
         @MemberGetter public native @Cast("const int32_t*") IntPointer top_prompt();
         @MemberGetter public native @Cast("const int32_t*") IntPointer top_position();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer hist_offset();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer hist_key();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer hist_count();
     }
 
     /** {@code struct llama_sae_recon_sums}: one run's reconstruction sums of one (layer slot, row block). */

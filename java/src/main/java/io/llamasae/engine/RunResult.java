@@ -179,10 +179,12 @@ public final class RunResult {
     public void mergeStatistics(int slot, int block, FeatureStatistics into, int sampleBase) {
         try (LlamaSaeLib.llama_sae_feature_stats s = featureStats(slot, block)) {
             int n = s.n_features();
-            int tops = n == 0 ? 0 : s.top_offset().capacity(n + 1).get(n);
+            int tops = s.top_offset().capacity(n + 1).get(n);
+            int hists = s.hist_offset().capacity(n + 1).get(n);
             into.mergePartial(s.rows(), ints(s.feature(), n), longs(s.count(), n), longs(s.sum_abs(), 2L * n), longs(s.sum(), 2L * n),
                     floats(s.max_abs(), n), ints(s.top_offset(), n + 1L), floats(s.top_value(), tops), ints(s.top_prompt(), tops),
-                    ints(s.top_position(), tops), sampleBase);
+                    ints(s.top_position(), tops), ints(s.hist_offset(), n + 1L), ints(s.hist_key(), hists), longs(s.hist_count(), hists),
+                    sampleBase);
         }
     }
 

@@ -195,6 +195,7 @@ class PassTest {
             assertEquals(want.summary(f), got.summary(f), what + " feature " + f);
             assertEquals(Double.doubleToRawLongBits(want.sumAbs(f)), Double.doubleToRawLongBits(got.sumAbs(f)), what + " feature " + f);
             assertEquals(want.topSamples(f), got.topSamples(f), what + " top samples of feature " + f);
+            assertEquals(want.histogram(f), got.histogram(f), what + " histogram of feature " + f);
         }
     }
 }
