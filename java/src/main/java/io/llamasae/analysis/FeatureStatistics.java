@@ -1,5 +1,6 @@
 package io.llamasae.analysis;
 
+import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
@@ -17,9 +18,11 @@ import java.util.List;
  *
  * <p>Determinism: sums are exact fixed-point ({@link ExactSum}), max is order-free and the top-N list
  * is a total order (|a| descending, then sample index, then position ascending), so any split of the
- * rows into batches or shards followed by {@link #merge} gives identical results.
+ * rows into batches or shards followed by {@link #merge} gives identical results. Serializable, so shards
+ * computed elsewhere (Spark executors) travel to the process that merges them.
  */
-public final class FeatureStatistics {
+public final class FeatureStatistics implements Serializable {
+    private static final long serialVersionUID = 1L;
     public static final int DEFAULT_TOP_N = 100;
 
     private final int numFeatures;
@@ -30,8 +33,8 @@ public final class FeatureStatistics {
     private final long[] sum;      // 128-bit fixed point per feature
     private final float[] maxAbs;
     private final TopHeap[] heaps;
-    private final long[] seenInRow; // duplicate-index guard: last row stamp per feature
-    private long rowStamp;
+    private transient long[] seenInRow; // duplicate-index guard: last row stamp per feature (scratch, rebuilt on use)
+    private transient long rowStamp;
 
     public FeatureStatistics(int numFeatures) {
         this(numFeatures, DEFAULT_TOP_N);
@@ -51,8 +54,6 @@ public final class FeatureStatistics {
         this.sum = new long[2 * numFeatures];
         this.maxAbs = new float[numFeatures];
         this.heaps = new TopHeap[numFeatures];
-        this.seenInRow = new long[numFeatures];
-        Arrays.fill(seenInRow, -1);
     }
 
     public int numFeatures() {
@@ -117,6 +118,11 @@ public final class FeatureStatistics {
     }
 
     private void validate(IntBuffer indices, FloatBuffer values, int rows, int k, IntBuffer sampleIndex) {
+        if (seenInRow == null) {
+            seenInRow = new long[numFeatures];
+            Arrays.fill(seenInRow, -1);
+            rowStamp = 0;
+        }
         for (int r = 0; r < rows; r++) {
             int sample = sampleIndex.get(r);
             if (sample < 0) {
@@ -228,7 +234,8 @@ public final class FeatureStatistics {
     }
 
     /** Bounded min-heap on primitive arrays; the root is the weakest kept entry. */
-    private static final class TopHeap {
+    private static final class TopHeap implements Serializable {
+        private static final long serialVersionUID = 1L;
         final int capacity;
         float[] abs;
         float[] act;
