@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EngineCache {
     private static final Map<String, Deque<AutoCloseable>> IDLE = new HashMap<>();
     private static final AtomicInteger OPENED = new AtomicInteger();
+    private static final AtomicInteger LEASED = new AtomicInteger();
 
     private EngineCache() {}
 
@@ -55,6 +56,7 @@ final class EngineCache {
     @SuppressWarnings("unchecked")
     static <E extends AutoCloseable> Lease<E> acquire(String engineKey, Device device, Callable<E> open) throws Exception {
         String key = engineKey + " @ " + device;
+        LEASED.incrementAndGet();
         synchronized (IDLE) {
             Deque<AutoCloseable> idle = IDLE.get(key);
             if (idle != null && !idle.isEmpty()) {
@@ -69,6 +71,11 @@ final class EngineCache {
     /** Engines opened by this JVM so far (tests check reuse with it). */
     static int opened() {
         return OPENED.get();
+    }
+
+    /** Leases handed out by this JVM so far (one per task). */
+    static int leased() {
+        return LEASED.get();
     }
 
     /** Closes every idle engine (the embedded driver calls it when its job ends: the JVM goes on). */

@@ -95,6 +95,7 @@ public final class SparkScaleOut implements ScaleOut {
         List<PartitionInput> parts = job.partitions();
         int n = parts.size();
         ShardCommitter committer = job.output() == null ? null : new ShardCommitter(job.output(), sc.hadoopConfiguration());
+        SimpleFutureAction<BoxedUnit> future = null;
         try {
             if (committer != null) committer.prepare();
             job.conf().forEach((k, v) -> {
@@ -106,8 +107,7 @@ public final class SparkScaleOut implements ScaleOut {
             BlockingQueue<TaskOutcome> arrived = new LinkedBlockingQueue<>();
             List<Object> all = new ArrayList<>();
             for (int i = 0; i < n; i++) all.add(i);
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            SimpleFutureAction<BoxedUnit> future = sc.submitJob(rdd, task, (scala.collection.immutable.Seq) CollectionConverters.asScala(all).toSeq(),
+            future = sc.submitJob(rdd, task, (scala.collection.immutable.Seq) CollectionConverters.asScala(all).toSeq(),
                     new Enqueue(arrived), new Done());
 
             Map<Integer, TaskOutcome> waiting = new HashMap<>();
@@ -146,7 +146,10 @@ public final class SparkScaleOut implements ScaleOut {
             String manifest = committer == null ? null : committer.finish(parts, committed, job.metadata());
             return new ScaleOutResult<>(merged, List.copyOf(reports), manifest, (System.nanoTime() - t0) / 1e9, mergeSeconds);
         } catch (Exception e) {   // Scala rethrows the job's SparkException unchecked
-            if (committer != null) committer.abort();
+            if (committer != null) {
+                awaitTasksEnded(sc, future);   // a task still running would upload into _temporary after the cleanup
+                committer.abort();
+            }
             throw e instanceof SparkException se ? unwrap(se) : e;
         } catch (Error e) {
             if (committer != null) committer.abort();
@@ -156,6 +159,29 @@ public final class SparkScaleOut implements ScaleOut {
             job.conf().keySet().forEach(k -> {
                 if (k.startsWith(FaultInjection.PREFIX)) sc.setLocalProperty(k, null);
             });
+        }
+    }
+
+    /**
+     * After a failed job, Spark has given up on the tasks still running but cannot interrupt native code: waits (up to
+     * a minute, sleeping) until the job's stages report no active task.
+     */
+    private static void awaitTasksEnded(SparkContext sc, SimpleFutureAction<BoxedUnit> future) throws InterruptedException {
+        if (future == null) return;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        var tracker = sc.statusTracker();
+        while (System.nanoTime() < deadline) {
+            int active = 0;
+            for (Object id : CollectionConverters.asJava(future.jobIds())) {
+                var job = tracker.getJobInfo((Integer) id);
+                if (job.isEmpty()) continue;
+                for (int stage : job.get().stageIds()) {
+                    var info = tracker.getStageInfo(stage);
+                    if (info.isDefined()) active += info.get().numActiveTasks();
+                }
+            }
+            if (active == 0) return;
+            Thread.sleep(100);
         }
     }
 
