@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.llamasae.data.Dataset;
 import io.llamasae.data.DatasetFormat;
 import io.llamasae.data.DatasetReader;
+import io.llamasae.cli.ScaleOutOptions;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
@@ -14,9 +15,6 @@ import io.llamasae.sae.Sae;
 import io.llamasae.sae.SaeFormat;
 import io.llamasae.sae.SaeLoader;
 import io.llamasae.scaleout.EngineSpec;
-import io.llamasae.scaleout.Partitioning;
-import io.llamasae.scaleout.ScaleOut;
-import io.llamasae.scaleout.ScaleOutJob;
 import io.llamasae.scaleout.ScaleOutResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -79,9 +78,6 @@ public final class SparkStatsCommand implements Callable<Integer> {
     @Option(names = "--ctx", defaultValue = "0", description = "Longest prompt in tokens (0 = min(train ctx, 4096))")
     int ctx;
 
-    @Option(names = "--partitions", defaultValue = "8", description = "Partitions (at most one per batch; default ${DEFAULT-VALUE})")
-    int partitions;
-
     @Option(names = "--top", defaultValue = "100", description = "Top samples kept per feature (default ${DEFAULT-VALUE})")
     int top;
 
@@ -89,13 +85,8 @@ public final class SparkStatsCommand implements Callable<Integer> {
             description = "cpu, cuda or auto (default: the GPU Spark assigned the task, else the CPU)")
     String backend;
 
-    @Option(names = "--spark", defaultValue = "${sys:spark.master}",
-            description = "Spark master: local[4], local[2,3] (3 attempts per task), spark://host:7077, yarn, k8s://... "
-                    + "(default: spark-submit's --master)")
-    String master;
-
-    @Option(names = "--spark-conf", description = "Spark setting key=value (repeatable), e.g. spark.executor.resource.gpu.amount=1")
-    Map<String, String> sparkConf = new LinkedHashMap<>();
+    @Mixin
+    ScaleOutOptions scaleOut;
 
     @Option(names = "--codes", description = "Write the sparse codes as shards (layer{L}.pos{P}.indices/.values)")
     boolean codes;
@@ -111,10 +102,7 @@ public final class SparkStatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (master == null || master.isBlank()) {
-            throw new IllegalArgumentException("--spark: expected a Spark master (local[4], spark://host:7077, yarn, ...) or a run under "
-                    + "spark-submit");
-        }
+        scaleOut.requireEnabled();
         if (top < 1) throw new IllegalArgumentException("--top: expected >= 1 but found " + top);
         LayerConvention conv = LayerConvention.parse(convention);
         DatasetReader.Options opts = DatasetReader.Options.defaults();
@@ -148,10 +136,8 @@ public final class SparkStatsCommand implements Callable<Integer> {
         meta.put("layer_convention", conv.label());
         meta.put("position", Integer.toString(position));
         meta.put("layers", layerNames.values().toString());
-        ScaleOutJob<?, BlockStatistics> job = new ScaleOutJob<>(master, sparkConf, backend,
-                Partitioning.inputs(ids, samples.stream().map(Sample::prompt).toList(), batch, partitions), runner, shardUri, meta);
-
-        ScaleOutResult<BlockStatistics> result = ScaleOut.require().run(job);
+        ScaleOutResult<BlockStatistics> result = scaleOut.run(ids, samples.stream().map(Sample::prompt).toList(), batch, backend, runner,
+                shardUri, meta);
         List<Path> written = StatsReport.write(out, result.merged(), layerNames, conv.label(), position, ids);
         writeSummary(result, samples.size());
         for (var e : result.merged().metrics().entrySet()) {
@@ -192,7 +178,7 @@ public final class SparkStatsCommand implements Callable<Integer> {
 
     private void writeSummary(ScaleOutResult<BlockStatistics> result, int samples) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("master", master);
+        json.put("master", scaleOut.master());
         json.put("samples", samples);
         json.put("seconds", result.seconds());
         json.put("merge_seconds", result.mergeSeconds());
