@@ -22,8 +22,8 @@ for rep in $(seq 1 "$reps"); do
     java "${jvm[@]}" -cp "$cp" io.llamasae.spark.SparkMain spark-stats --model "$dir/model.gguf" --saes "$dir/saes" \
       --dataset "$dir/data.jsonl" --position -1 --batch 16 --partitions 8 --codes --spark "$master" --out "$out" > "$out.log" 2>&1
     end=$(date +%s.%N)
-    job=$(python3 -c "import json;d=json.load(open('$out/spark_summary.json'));print('%.2f %.2f %.3f' % (d['seconds'], sum(p['seconds'] for p in d['partitions']), d['merge_seconds']))")
-    echo "rep $rep $master: process $(python3 -c "print('%.2f' % ($end - $start))") s; job, summed task, merge: $job s; load before: $load"
+    job=$(python3 -c "import json;d=json.load(open('$out/spark_summary.json'));p=d['partitions'];print('%.2f %.2f %.2f %.3f' % (d['seconds'], sum(x['seconds'] for x in p), sum(x['cpuSeconds'] for x in p), d['merge_seconds']))")
+    echo "rep $rep $master: process $(python3 -c "print('%.2f' % ($end - $start))") s; job, summed task wall, summed task CPU, merge: $job s; load before: $load"
   done
 done
 echo "merge cost per partition (driver): 16 layers x 16,384 latents, d 2048, top 100, heaps full"

@@ -174,6 +174,92 @@ public final class FeatureStatistics implements Serializable {
         return this;
     }
 
+    /**
+     * Serialized as flat arrays ({@link SerializedForm}) rather than one object per feature's heap: a sweep's result
+     * holds layers × latents heaps, and the driver that merges partitions deserializes them all.
+     */
+    private Object writeReplace() {
+        return new SerializedForm(this);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("FeatureStatistics is read through its serialized form");
+    }
+
+    /** The serialization proxy: counters as they are, the heaps concatenated (in heap order) with their sizes. */
+    private static final class SerializedForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int numFeatures;
+        private final int topN;
+        private final long rows;
+        private final long[] count;
+        private final long[] sumAbs;
+        private final long[] sum;
+        private final float[] maxAbs;
+        private final int[] heapSize;
+        private final float[] abs;
+        private final float[] act;
+        private final int[] sample;
+        private final int[] pos;
+
+        SerializedForm(FeatureStatistics s) {
+            numFeatures = s.numFeatures;
+            topN = s.topN;
+            rows = s.rows;
+            count = s.count;
+            sumAbs = s.sumAbs;
+            sum = s.sum;
+            maxAbs = s.maxAbs;
+            heapSize = new int[numFeatures];
+            int total = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                heapSize[f] = s.heaps[f] == null ? 0 : s.heaps[f].size;
+                total += heapSize[f];
+            }
+            abs = new float[total];
+            act = new float[total];
+            sample = new int[total];
+            pos = new int[total];
+            int at = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                TopHeap h = s.heaps[f];
+                if (h == null) continue;
+                System.arraycopy(h.abs, 0, abs, at, h.size);
+                System.arraycopy(h.act, 0, act, at, h.size);
+                System.arraycopy(h.sample, 0, sample, at, h.size);
+                System.arraycopy(h.pos, 0, pos, at, h.size);
+                at += h.size;
+            }
+        }
+
+        private Object readResolve() throws java.io.ObjectStreamException {
+            if (numFeatures < 1 || topN < 1 || count.length != numFeatures || heapSize.length != numFeatures) {
+                throw new java.io.InvalidObjectException("FeatureStatistics: inconsistent serialized form");
+            }
+            FeatureStatistics s = new FeatureStatistics(numFeatures, topN);
+            s.rows = rows;
+            System.arraycopy(count, 0, s.count, 0, numFeatures);
+            System.arraycopy(sumAbs, 0, s.sumAbs, 0, sumAbs.length);
+            System.arraycopy(sum, 0, s.sum, 0, sum.length);
+            System.arraycopy(maxAbs, 0, s.maxAbs, 0, numFeatures);
+            int at = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                int n = heapSize[f];
+                if (n == 0) continue;
+                if (n > topN) throw new java.io.InvalidObjectException("FeatureStatistics: heap of feature " + f + " exceeds top-N");
+                TopHeap h = new TopHeap(topN);
+                h.abs = Arrays.copyOfRange(abs, at, at + n);      // already in heap order
+                h.act = Arrays.copyOfRange(act, at, at + n);
+                h.sample = Arrays.copyOfRange(sample, at, at + n);
+                h.pos = Arrays.copyOfRange(pos, at, at + n);
+                h.size = n;
+                s.heaps[f] = h;
+                at += n;
+            }
+            return s;
+        }
+    }
+
     public long activeCount(int f) {
         return count[check(f)];
     }
@@ -234,8 +320,7 @@ public final class FeatureStatistics implements Serializable {
     }
 
     /** Bounded min-heap on primitive arrays; the root is the weakest kept entry. */
-    private static final class TopHeap implements Serializable {
-        private static final long serialVersionUID = 1L;
+    private static final class TopHeap {
         final int capacity;
         float[] abs;
         float[] act;

@@ -18,11 +18,13 @@ public record ScaleOutResult<R>(R merged, List<PartitionReport> partitions, Stri
      * @param samples      samples in the partition
      * @param attempt      the attempt whose result was merged (0 = first)
      * @param device       where it ran
-     * @param seconds      time the runner took on the executor
+     * @param seconds      time the runner took on the executor (wall)
+     * @param cpuSeconds   CPU time of the task's thread meanwhile (where llama.cpp runs with one thread per task; with
+     *                     more, its worker threads are not counted)
      * @param resultBytes  serialized size of its result (what travelled to the driver)
      * @param shardFiles   committed shard files (names relative to the output folder)
      */
-    public record PartitionReport(int index, int samples, int attempt, String device, double seconds, long resultBytes,
+    public record PartitionReport(int index, int samples, int attempt, String device, double seconds, double cpuSeconds, long resultBytes,
                                   List<String> shardFiles) {
     }
 }

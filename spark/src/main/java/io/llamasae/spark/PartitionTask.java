@@ -53,9 +53,12 @@ final class PartitionTask<E extends AutoCloseable, R extends Serializable> exten
         EngineCache.Lease<E> lease = EngineCache.acquire(runner.engineKey(), device, () -> runner.openEngine(device));
         boolean healthy = false;
         try (ShardStaging shards = new ShardStaging(input.index())) {
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             long t0 = System.nanoTime();
+            long c0 = threads.getCurrentThreadCpuTime();
             R result = runner.run(lease.engine(), input, shards);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpuSeconds = (threads.getCurrentThreadCpuTime() - c0) / 1e9;
             healthy = true;
             FaultInjection.maybeFail(ctx, input.index(), "before-commit");
             String attemptDir = null;
@@ -67,7 +70,7 @@ final class PartitionTask<E extends AutoCloseable, R extends Serializable> exten
                 }
                 attemptDir = dir.toString();
             }
-            return new TaskOutcome(input.index(), ctx.attemptNumber(), attemptDir, files, serialize(result), device.toString(), seconds);
+            return new TaskOutcome(input.index(), ctx.attemptNumber(), attemptDir, files, serialize(result), device.toString(), seconds, cpuSeconds);
         } finally {
             lease.release(healthy);
         }

@@ -138,7 +138,7 @@ public final class SparkScaleOut implements ScaleOut {
                     merged = merged == null ? r : runner.merge(merged, r);
                     mergeSeconds += (System.nanoTime() - m0) / 1e9;
                     reports.add(new PartitionReport(next, parts.get(next).size(), ready.attempt(), ready.device(), ready.seconds(),
-                            ready.result().length, files));
+                            ready.cpuSeconds(), ready.result().length, files));
                     next++;
                 }
             }

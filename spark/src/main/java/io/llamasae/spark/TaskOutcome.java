@@ -13,7 +13,8 @@ import java.util.List;
  * @param result      the runner's result, Java-serialized (independent of spark.serializer)
  * @param device      where the engine ran
  * @param seconds     runner time on the executor
+ * @param cpuSeconds  CPU time of the task's thread during the runner
  */
 record TaskOutcome(int partition, int attempt, String attemptDir, List<String> shardFiles, byte[] result, String device,
-                   double seconds) implements Serializable {
+                   double seconds, double cpuSeconds) implements Serializable {
 }
