@@ -46,10 +46,10 @@ public final class SparkScaleOut implements ScaleOut {
     @Override
     public <E extends AutoCloseable, R extends Serializable> ScaleOutResult<R> run(ScaleOutJob<E, R> job) throws Exception {
         SparkConf conf = sparkConf(job);
-        boolean local = conf.get("spark.master", "").startsWith("local");
+        boolean local = inProcess(conf.get("spark.master"));
         if (local && "exit".equals(job.conf().get(FaultInjection.HOW))) {
             throw new IllegalArgumentException(FaultInjection.HOW + "=exit halts the executor JVM, which in local mode is the driver: "
-                    + "use local-cluster or a cluster");
+                    + "use local-cluster[N,cores,MB] or a cluster");
         }
         SparkContext sc = SparkContext.getOrCreate(conf);
         try {
@@ -64,6 +64,11 @@ public final class SparkScaleOut implements ScaleOut {
         }
     }
 
+    /** True for {@code local}, {@code local[N]}, {@code local[N,F]}, {@code local[*]}: executors inside this JVM. */
+    static boolean inProcess(String master) {
+        return master.equals("local") || master.startsWith("local[");
+    }
+
     static SparkConf sparkConf(ScaleOutJob<?, ?> job) {
         SparkConf conf = new SparkConf();  // picks up spark.* system properties (spark-submit sets them)
         if (job.master() != null) {
@@ -74,7 +79,7 @@ public final class SparkScaleOut implements ScaleOut {
                     + "under spark-submit, but found neither");
         }
         conf.setIfMissing("spark.app.name", "llama-sae");
-        if (conf.get("spark.master").startsWith("local")) {
+        if (conf.get("spark.master").startsWith("local")) {   // local and local-cluster: everything on this machine
             conf.setIfMissing("spark.ui.enabled", "false");
             conf.setIfMissing("spark.ui.showConsoleProgress", "false");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");   // in-process executors: loopback only
