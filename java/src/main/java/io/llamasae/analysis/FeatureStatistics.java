@@ -33,6 +33,7 @@ public final class FeatureStatistics implements Serializable {
     private final long[] sum;      // 128-bit fixed point per feature
     private final float[] maxAbs;
     private final TopHeap[] heaps;
+    private final ActivationHistogram[] histograms; // lazily allocated per live feature
     private transient long[] seenInRow; // duplicate-index guard: last row stamp per feature (scratch, rebuilt on use)
     private transient long rowStamp;
 
@@ -54,6 +55,7 @@ public final class FeatureStatistics implements Serializable {
         this.sum = new long[2 * numFeatures];
         this.maxAbs = new float[numFeatures];
         this.heaps = new TopHeap[numFeatures];
+        this.histograms = new ActivationHistogram[numFeatures];
     }
 
     public int numFeatures() {
@@ -112,6 +114,7 @@ public final class FeatureStatistics implements Serializable {
                     maxAbs[f] = a;
                 }
                 heap(f).offer(a, v, sample, pos);
+                histogram(f, true).add(v);
             }
         }
         this.rows += rows;
@@ -164,6 +167,9 @@ public final class FeatureStatistics implements Serializable {
             ExactSum.addPair(sumAbs, f, other.sumAbs[2 * f], other.sumAbs[2 * f + 1]);
             ExactSum.addPair(sum, f, other.sum[2 * f], other.sum[2 * f + 1]);
             maxAbs[f] = Math.max(maxAbs[f], other.maxAbs[f]);
+            if (other.histograms[f] != null) {
+                histogram(f, true).merge(other.histograms[f]);
+            }
             TopHeap o = other.heaps[f];
             if (o != null) {
                 for (int i = 0; i < o.size; i++) {
@@ -196,6 +202,7 @@ public final class FeatureStatistics implements Serializable {
         private final long[] sumAbs;
         private final long[] sum;
         private final float[] maxAbs;
+        private final ActivationHistogram[] histograms;
         private final int[] heapSize;
         private final float[] abs;
         private final float[] act;
@@ -210,6 +217,7 @@ public final class FeatureStatistics implements Serializable {
             sumAbs = s.sumAbs;
             sum = s.sum;
             maxAbs = s.maxAbs;
+            histograms = s.histograms;
             heapSize = new int[numFeatures];
             int total = 0;
             for (int f = 0; f < numFeatures; f++) {
@@ -233,7 +241,8 @@ public final class FeatureStatistics implements Serializable {
         }
 
         private Object readResolve() throws java.io.ObjectStreamException {
-            if (numFeatures < 1 || topN < 1 || count.length != numFeatures || heapSize.length != numFeatures) {
+            if (numFeatures < 1 || topN < 1 || count.length != numFeatures || heapSize.length != numFeatures
+                    || histograms.length != numFeatures) {
                 throw new java.io.InvalidObjectException("FeatureStatistics: inconsistent serialized form");
             }
             FeatureStatistics s = new FeatureStatistics(numFeatures, topN);
@@ -242,6 +251,7 @@ public final class FeatureStatistics implements Serializable {
             System.arraycopy(sumAbs, 0, s.sumAbs, 0, sumAbs.length);
             System.arraycopy(sum, 0, s.sum, 0, sum.length);
             System.arraycopy(maxAbs, 0, s.maxAbs, 0, numFeatures);
+            System.arraycopy(histograms, 0, s.histograms, 0, numFeatures);
             int at = 0;
             for (int f = 0; f < numFeatures; f++) {
                 int n = heapSize[f];
@@ -303,11 +313,26 @@ public final class FeatureStatistics implements Serializable {
         return out;
     }
 
+    /** Histogram of the feature's non-zero activations (empty when never active; do not modify). */
+    public ActivationHistogram histogram(int f) {
+        ActivationHistogram h = histograms[check(f)];
+        return h == null ? new ActivationHistogram() : h;
+    }
+
     private int check(int f) {
         if (f < 0 || f >= numFeatures) {
             throw new IndexOutOfBoundsException("feature: expected [0, " + numFeatures + ") but found " + f);
         }
         return f;
+    }
+
+    private ActivationHistogram histogram(int f, boolean create) {
+        ActivationHistogram h = histograms[f];
+        if (h == null && create) {
+            h = new ActivationHistogram();
+            histograms[f] = h;
+        }
+        return h;
     }
 
     private TopHeap heap(int f) {

@@ -1,5 +1,6 @@
 package io.llamasae.cli;
 
+import io.llamasae.dashboard.DelphiCacheExport;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.CaptureSpec;
 import io.llamasae.engine.DatasetCapture;
@@ -51,6 +52,12 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--codes-out", description = "Where the SAE codes go (with --sae)")
     Path codesOut;
 
+    @Option(names = "--delphi-cache", description = "Also write the SAE codes as an EleutherAI Delphi latent cache in this folder (with --sae)")
+    Path delphiCache;
+
+    @Option(names = "--delphi-splits", defaultValue = "5", description = "Latent ranges (files) of the Delphi cache (default ${DEFAULT-VALUE})")
+    int delphiSplits;
+
     @Option(names = "--resume", description = "Checkpoint after every batch in <out>.partial/ and continue an interrupted run from there")
     boolean resume;
 
@@ -60,10 +67,15 @@ public final class CaptureCommand implements Callable<Integer> {
         LayerConvention conv = LayerConvention.parse(convention);
         Sae saeWeights = sae == null ? null : SaeLoader.load(sae, Optional.empty(), OptionalInt.empty());
         if (saeWeights != null && codesOut == null) throw new IllegalArgumentException("--sae needs --codes-out");
+        if (delphiCache != null && saeWeights == null) throw new IllegalArgumentException("--delphi-cache needs --sae (it holds the SAE's codes)");
+        if (delphiCache != null && (delphiSplits < 1 || delphiSplits > saeWeights.numLatents())) {
+            throw new IllegalArgumentException("--delphi-splits: expected 1.." + saeWeights.numLatents() + " but found " + delphiSplits);
+        }
         try (Model m = Model.load(model, run.gpuLayers());
              NativeSae ns = saeWeights == null ? null : NativeSae.of(saeWeights);
              Engine e = Engine.open(m, run.engineOptions())) {
             CaptureSpec spec = CaptureSpec.parse(layers, positions, conv, m.info().nLayer());
+            if (delphiCache != null) DelphiCacheExport.check(spec);
             List<String> ids = samples.stream().map(Sample::id).toList();
             List<String> prompts = samples.stream().map(Sample::prompt).toList();
             DatasetCapture.Summary s;
@@ -72,6 +84,13 @@ public final class CaptureCommand implements Callable<Integer> {
             }
             System.out.printf("wrote %s: %d samples, %d rows per tensor, tensors %s%n", s.file(), s.samples(), s.rowsPerTensor(),
                     s.tensors());
+            if (delphiCache != null) {
+                List<int[]> tokens = prompts.stream().map(p -> m.tokenize(p, m.info().addBos())).toList();
+                List<Path> files = DelphiCacheExport.write(codesOut, out, spec, conv, tokens, saeWeights.numLatents(), delphiSplits,
+                        m.info().eosToken(), m.info().description() + " (" + model.getFileName() + ")", data.file().getFileName().toString(),
+                        delphiCache);
+                System.out.println("Delphi cache: " + files.size() + " files in " + delphiCache.resolve(DelphiCacheExport.hookpoint(spec.layers().get(0))));
+            }
         }
         return 0;
     }

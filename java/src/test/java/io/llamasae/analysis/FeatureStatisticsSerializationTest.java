@@ -39,6 +39,7 @@ class FeatureStatisticsSerializationTest {
         for (int i = 0; i < f; i++) {
             assertEquals(whole.summary(i), merged.summary(i));
             assertEquals(whole.topSamples(i), merged.topSamples(i));
+            assertEquals(whole.histogram(i), merged.histogram(i));
         }
         // a deserialized accumulator keeps accumulating (its duplicate guard is rebuilt)
         FeatureStatistics again = roundTrip(first);
