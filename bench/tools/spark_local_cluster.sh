@@ -15,7 +15,7 @@ if [ ! -f "$home/RELEASE" ]; then
   tr ':' '\n' < "$here/spark/target/spark-runtime.classpath" | while read -r j || [ -n "$j" ]; do ln -sf "$j" "$home/jars/"; done
   echo "Spark (jars linked from the local Maven repository for local-cluster runs)" > "$home/RELEASE"
 fi
-export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13
+export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1   # loopback only
 jar="$here/spark/target/llama-sae-spark.jar"
 exec java -Dlog4j2.configurationFile="$here/spark/conf/log4j2-quiet.properties" @"$here/spark/conf/jvm-options" \
   -cp "$(cat "$here/spark/target/spark-runtime.classpath"):$jar" io.llamasae.spark.SparkMain spark-stats \

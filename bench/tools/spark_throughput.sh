@@ -11,6 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dir="${1:-/tmp/llama-sae-spark-bench}"
 reps="${2:-3}"
 cp="$here/spark/target/test-classes:$here/spark/target/llama-sae-spark.jar:$(cat "$here/spark/target/spark-runtime.classpath")"
+export SPARK_LOCAL_IP=127.0.0.1   # local masters: loopback only
 jvm=(-Dlog4j2.configurationFile="$here/spark/conf/log4j2-quiet.properties" @"$here/spark/conf/jvm-options")
 [ -f "$dir/model.gguf" ] || java "${jvm[@]}" -cp "$cp" io.llamasae.spark.bench.ThroughputInputs "$dir" 4 256 768 768 1024 32
 
