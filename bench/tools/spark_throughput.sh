@@ -27,7 +27,7 @@ for rep in $(seq 1 "$reps"); do
     echo "rep $rep $master: process $(python3 -c "print('%.2f' % ($end - $start))") s; job, summed task wall, summed task CPU, merge: $job s; load before: $load"
   done
 done
-echo "merge cost per partition (driver): 16 layers x 16,384 latents, d 2048, top 100, heaps full"
-java -Xmx8g -cp "$cp" io.llamasae.spark.bench.MergeCost 16 16384 2048 100 5
-echo "merge cost per partition (driver): 1 layer x 16,384 latents, d 2048, top 100"
-java -Xmx4g -cp "$cp" io.llamasae.spark.bench.MergeCost 1 16384 2048 100 7
+# The cost is linear in layers; 4 layers keep six partition results (274 MB each) within a 10 GB heap.
+echo "merge cost per partition (driver): 1 and 4 layers x 16,384 latents, d 2048, top 100, heaps full"
+java -Xmx6g -cp "$cp" io.llamasae.spark.bench.MergeCost 1 16384 2048 100 7
+java -Xmx10g -cp "$cp" io.llamasae.spark.bench.MergeCost 4 16384 2048 100 5
