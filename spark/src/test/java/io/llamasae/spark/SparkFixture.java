@@ -16,7 +16,7 @@ import java.util.Random;
  * Inputs the Spark tests share, made on the spot: a generated 3-block llama-architecture model, synthetic GSM8K-style
  * problems, and one random Top-K SAE per block in SAELens format under {@code saes/layer{L}}.
  */
-final class SparkFixture {
+public final class SparkFixture {
     static final int BLOCKS = 3;
     static final int D = 64;
     static final int LATENTS = 96;
@@ -36,22 +36,23 @@ final class SparkFixture {
         SyntheticArithmeticGenerator.writeGsm8kJsonl(this.samples, dataset);
         this.saes = dir.resolve("saes");
         for (int b = 0; b < BLOCKS; b++) {
-            SaeLensWriter.write(randomSae(100 + b), saes.resolve("layer" + b));
+            SaeLensWriter.write(randomSae(100 + b, D, LATENTS, K), saes.resolve("layer" + b));
         }
     }
 
-    static Sae randomSae(long seed) {
+    /** A Top-K (ReLU) SAE with Gaussian weights scaled by 1/sqrt(fan-in) and small biases. */
+    public static Sae randomSae(long seed, int d, int latents, int k) {
         Random rng = new Random(seed);
-        float[] wEnc = new float[LATENTS * D];
-        float[] wDec = new float[LATENTS * D];
-        float[] bEnc = new float[LATENTS];
-        float[] bDec = new float[D];
+        float[] wEnc = new float[latents * d];
+        float[] wDec = new float[latents * d];
+        float[] bEnc = new float[latents];
+        float[] bDec = new float[d];
         for (int i = 0; i < wEnc.length; i++) {
-            wEnc[i] = (float) (rng.nextGaussian() / Math.sqrt(D));
-            wDec[i] = (float) (rng.nextGaussian() / Math.sqrt(LATENTS));
+            wEnc[i] = (float) (rng.nextGaussian() / Math.sqrt(d));
+            wDec[i] = (float) (rng.nextGaussian() / Math.sqrt(latents));
         }
-        for (int i = 0; i < LATENTS; i++) bEnc[i] = (float) (0.01 * rng.nextGaussian());
-        for (int i = 0; i < D; i++) bDec[i] = (float) (0.01 * rng.nextGaussian());
-        return new Sae(D, LATENTS, wEnc, bEnc, wDec, bDec, null, Activation.TOPK_RELU, K);
+        for (int i = 0; i < latents; i++) bEnc[i] = (float) (0.01 * rng.nextGaussian());
+        for (int i = 0; i < d; i++) bDec[i] = (float) (0.01 * rng.nextGaussian());
+        return new Sae(d, latents, wEnc, bEnc, wDec, bDec, null, Activation.TOPK_RELU, k);
     }
 }

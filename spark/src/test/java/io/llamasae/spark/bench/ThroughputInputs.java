@@ -3,11 +3,9 @@ package io.llamasae.spark.bench;
 import io.llamasae.data.SyntheticArithmeticGenerator;
 import io.llamasae.model.TestModelConfig;
 import io.llamasae.model.TestModelGenerator;
-import io.llamasae.sae.Activation;
-import io.llamasae.sae.Sae;
+import io.llamasae.spark.SparkFixture;
 import io.llamasae.sae.SaeLensWriter;
 import java.nio.file.Path;
-import java.util.Random;
 
 /**
  * Inputs for timing {@code spark-stats} at 1 and 2 executors: a generated llama-architecture model, synthetic
@@ -37,15 +35,7 @@ public final class ThroughputInputs {
         }
         System.out.println("prompt tokens: " + tokens + " in " + samples + " prompts");
         for (int b = 0; b < blocks; b++) {
-            Random rng = new Random(b);
-            float[] wEnc = new float[latents * d];
-            float[] wDec = new float[latents * d];
-            for (int i = 0; i < wEnc.length; i++) {
-                wEnc[i] = (float) (rng.nextGaussian() / Math.sqrt(d));
-                wDec[i] = (float) (rng.nextGaussian() / Math.sqrt(latents));
-            }
-            SaeLensWriter.write(new Sae(d, latents, wEnc, new float[latents], wDec, new float[d], null, Activation.TOPK_RELU, k),
-                    dir.resolve("saes/layer" + b));
+            SaeLensWriter.write(SparkFixture.randomSae(b, d, latents, k), dir.resolve("saes/layer" + b));
         }
         System.out.println("inputs in " + dir);
     }
