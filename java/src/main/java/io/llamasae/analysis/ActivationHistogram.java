@@ -1,5 +1,6 @@
 package io.llamasae.analysis;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -12,7 +13,9 @@ import java.util.Arrays;
  * (6.25 %) and a quantile read from the bins (linear inside the bin) is off by at most that much.
  * Counts are integers, so merging shards in any order gives identical histograms.
  */
-public final class ActivationHistogram {
+public final class ActivationHistogram implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Sub-bins per octave (2^MANTISSA_BITS). */
     public static final int BINS_PER_OCTAVE = 16;
     private static final int MANTISSA_BITS = 4;

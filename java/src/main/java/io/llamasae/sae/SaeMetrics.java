@@ -1,6 +1,7 @@
 package io.llamasae.sae;
 
 import io.llamasae.analysis.ExactSum;
+import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
@@ -35,8 +36,10 @@ import java.nio.LongBuffer;
  * FVU = 1 - EV computed per training batch against that batch's mean. Both are noisier and
  * biased for small batches; the pooled value here is what one gets with a single batch holding
  * the whole data set. Not thread-safe: use one accumulator per thread and {@link #merge}.
+ * Serializable, so partition results (Spark executors) travel to the process that merges them.
  */
-public final class SaeMetrics {
+public final class SaeMetrics implements Serializable {
+    private static final long serialVersionUID = 2L;
     private static final double MAX_VALUE = 0x1p32;
     // exact sums, (hi, lo) pairs: [0] sum (x - x_hat)^2, [1] sum x^2, [2] sum of row cosines
     private static final int SSE = 0;
