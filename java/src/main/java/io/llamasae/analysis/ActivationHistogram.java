@@ -1,5 +1,6 @@
 package io.llamasae.analysis;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -12,7 +13,9 @@ import java.util.Arrays;
  * (6.25 %) and a quantile read from the bins (linear inside the bin) is off by at most that much.
  * Counts are integers, so merging shards in any order gives identical histograms.
  */
-public final class ActivationHistogram {
+public final class ActivationHistogram implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Sub-bins per octave (2^MANTISSA_BITS). */
     public static final int BINS_PER_OCTAVE = 16;
     private static final int MANTISSA_BITS = 4;
@@ -53,6 +56,26 @@ public final class ActivationHistogram {
             negative[b]++;
         }
         count++;
+    }
+
+    /**
+     * Adds {@code n} activations to one bin, given by its key: {@code bin} for positive activations,
+     * {@code BINS + bin} for negative ones (the native engine's export of its histograms, which bins
+     * the same way).
+     */
+    public void addToBin(int key, long n) {
+        if (key < 0 || key >= 2 * BINS || n < 0) {
+            throw new IllegalArgumentException("histogram: expected a bin key in [0, " + 2 * BINS + ") and a count >= 0 but found " + key
+                    + ", " + n);
+        }
+        if (key < BINS) {
+            if (positive == null) positive = new int[BINS];
+            positive[key] = Math.addExact(positive[key], Math.toIntExact(n));
+        } else {
+            if (negative == null) negative = new int[BINS];
+            negative[key - BINS] = Math.addExact(negative[key - BINS], Math.toIntExact(n));
+        }
+        count += n;
     }
 
     /** Adds {@code other}'s counts into this. */

@@ -1,7 +1,9 @@
 package io.llamasae.analysis;
 
+import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,9 +19,13 @@ import java.util.List;
  *
  * <p>Determinism: sums are exact fixed-point ({@link ExactSum}), max is order-free and the top-N list
  * is a total order (|a| descending, then sample index, then position ascending), so any split of the
- * rows into batches or shards followed by {@link #merge} gives identical results.
+ * rows into batches or shards followed by {@link #merge} gives identical results. The native engine
+ * accumulates with the same definitions inside the forward pass; {@link #mergePartial} adds its
+ * per-run results bit for bit. Serializable, so shards computed elsewhere (Spark executors) travel
+ * to the process that merges them.
  */
-public final class FeatureStatistics {
+public final class FeatureStatistics implements Serializable {
+    private static final long serialVersionUID = 1L;
     public static final int DEFAULT_TOP_N = 100;
 
     private final int numFeatures;
@@ -31,8 +37,8 @@ public final class FeatureStatistics {
     private final float[] maxAbs;
     private final TopHeap[] heaps;
     private final ActivationHistogram[] histograms; // lazily allocated per live feature
-    private final long[] seenInRow; // duplicate-index guard: last row stamp per feature
-    private long rowStamp;
+    private transient long[] seenInRow; // duplicate-index guard: last row stamp per feature (scratch, rebuilt on use)
+    private transient long rowStamp;
 
     public FeatureStatistics(int numFeatures) {
         this(numFeatures, DEFAULT_TOP_N);
@@ -53,8 +59,6 @@ public final class FeatureStatistics {
         this.maxAbs = new float[numFeatures];
         this.heaps = new TopHeap[numFeatures];
         this.histograms = new ActivationHistogram[numFeatures];
-        this.seenInRow = new long[numFeatures];
-        Arrays.fill(seenInRow, -1);
     }
 
     public int numFeatures() {
@@ -107,8 +111,8 @@ public final class FeatureStatistics {
                 }
                 float a = Math.abs(v);
                 count[f]++;
-                ExactSum.add(sumAbs, f, ExactSum.toFixed(a));
-                ExactSum.add(sum, f, ExactSum.toFixed(v));
+                ExactSum.addValue(sumAbs, f, a);
+                ExactSum.addValue(sum, f, v);
                 if (a > maxAbs[f]) {
                     maxAbs[f] = a;
                 }
@@ -120,6 +124,11 @@ public final class FeatureStatistics {
     }
 
     private void validate(IntBuffer indices, FloatBuffer values, int rows, int k, IntBuffer sampleIndex) {
+        if (seenInRow == null) {
+            seenInRow = new long[numFeatures];
+            Arrays.fill(seenInRow, -1);
+            rowStamp = 0;
+        }
         for (int r = 0; r < rows; r++) {
             int sample = sampleIndex.get(r);
             if (sample < 0) {
@@ -139,7 +148,7 @@ public final class FeatureStatistics {
                 }
                 if (!Float.isFinite(v) || Math.abs(v) >= ExactSum.MAX_ABS) {
                     throw new IllegalArgumentException("values[" + r + ", " + j + "]: expected a finite activation below "
-                            + ExactSum.MAX_ABS + " in magnitude but found " + v);
+                            + "2^64 in magnitude but found " + v);
                 }
                 if (seenInRow[f] == stamp) {
                     throw new IllegalArgumentException("indices[" + r + "]: feature " + f + " appears twice in one row");
@@ -172,6 +181,128 @@ public final class FeatureStatistics {
             }
         }
         return this;
+    }
+
+    /**
+     * Adds statistics accumulated elsewhere with this class's definitions (the native engine's
+     * statistics of one run of one (layer, position)): {@code rows} rows, and for each listed feature
+     * {@code features[i]} its active count, exact sums as {@link ExactSum} words ({@code sumAbs, sum:
+     * [2n]} high, low), max |a| and its kept top entries {@code [topOffset[i], topOffset[i+1])}
+     * (signed value, sample = {@code sampleBase} + the entry's run-local sample, position) and its
+     * histogram entries {@code [histOffset[i], histOffset[i+1])} (bin keys of
+     * {@link ActivationHistogram#addToBin} and counts). Reads absolute positions, leaves the buffers'
+     * positions unchanged. Equivalent to accumulating the same rows here (bit for bit), as long as the
+     * partial kept at least this object's top-N per feature.
+     */
+    public void mergePartial(long rows, IntBuffer features, LongBuffer count, LongBuffer sumAbs, LongBuffer sum, FloatBuffer maxAbs,
+                             IntBuffer topOffset, FloatBuffer topValue, IntBuffer topSample, IntBuffer topPosition, IntBuffer histOffset,
+                             IntBuffer histKey, LongBuffer histCount, int sampleBase) {
+        int n = features.limit();
+        for (int i = 0; i < n; i++) {
+            int f = check(features.get(i));
+            this.count[f] += count.get(i);
+            ExactSum.addPair(this.sumAbs, f, sumAbs.get(2 * i), sumAbs.get(2 * i + 1));
+            ExactSum.addPair(this.sum, f, sum.get(2 * i), sum.get(2 * i + 1));
+            this.maxAbs[f] = Math.max(this.maxAbs[f], maxAbs.get(i));
+            for (int e = topOffset.get(i); e < topOffset.get(i + 1); e++) {
+                float v = topValue.get(e);
+                heap(f).offer(Math.abs(v), v, Math.addExact(sampleBase, topSample.get(e)), topPosition.get(e));
+            }
+            for (int e = histOffset.get(i); e < histOffset.get(i + 1); e++) {
+                histogram(f, true).addToBin(histKey.get(e), histCount.get(e));
+            }
+        }
+        this.rows += rows;
+    }
+
+    /**
+     * Serialized as flat arrays ({@link SerializedForm}) rather than one object per feature's heap: a sweep's result
+     * holds layers × latents heaps, and the driver that merges partitions deserializes them all.
+     */
+    private Object writeReplace() {
+        return new SerializedForm(this);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("FeatureStatistics is read through its serialized form");
+    }
+
+    /** The serialization proxy: counters as they are, the heaps concatenated (in heap order) with their sizes. */
+    private static final class SerializedForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int numFeatures;
+        private final int topN;
+        private final long rows;
+        private final long[] count;
+        private final long[] sumAbs;
+        private final long[] sum;
+        private final float[] maxAbs;
+        private final ActivationHistogram[] histograms;
+        private final int[] heapSize;
+        private final float[] abs;
+        private final float[] act;
+        private final int[] sample;
+        private final int[] pos;
+
+        SerializedForm(FeatureStatistics s) {
+            numFeatures = s.numFeatures;
+            topN = s.topN;
+            rows = s.rows;
+            count = s.count;
+            sumAbs = s.sumAbs;
+            sum = s.sum;
+            maxAbs = s.maxAbs;
+            histograms = s.histograms;
+            heapSize = new int[numFeatures];
+            int total = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                heapSize[f] = s.heaps[f] == null ? 0 : s.heaps[f].size;
+                total += heapSize[f];
+            }
+            abs = new float[total];
+            act = new float[total];
+            sample = new int[total];
+            pos = new int[total];
+            int at = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                TopHeap h = s.heaps[f];
+                if (h == null) continue;
+                System.arraycopy(h.abs, 0, abs, at, h.size);
+                System.arraycopy(h.act, 0, act, at, h.size);
+                System.arraycopy(h.sample, 0, sample, at, h.size);
+                System.arraycopy(h.pos, 0, pos, at, h.size);
+                at += h.size;
+            }
+        }
+
+        private Object readResolve() throws java.io.ObjectStreamException {
+            if (numFeatures < 1 || topN < 1 || count.length != numFeatures || heapSize.length != numFeatures
+                    || histograms.length != numFeatures) {
+                throw new java.io.InvalidObjectException("FeatureStatistics: inconsistent serialized form");
+            }
+            FeatureStatistics s = new FeatureStatistics(numFeatures, topN);
+            s.rows = rows;
+            System.arraycopy(count, 0, s.count, 0, numFeatures);
+            System.arraycopy(sumAbs, 0, s.sumAbs, 0, sumAbs.length);
+            System.arraycopy(sum, 0, s.sum, 0, sum.length);
+            System.arraycopy(maxAbs, 0, s.maxAbs, 0, numFeatures);
+            System.arraycopy(histograms, 0, s.histograms, 0, numFeatures);
+            int at = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                int n = heapSize[f];
+                if (n == 0) continue;
+                if (n > topN) throw new java.io.InvalidObjectException("FeatureStatistics: heap of feature " + f + " exceeds top-N");
+                TopHeap h = new TopHeap(topN);
+                h.abs = Arrays.copyOfRange(abs, at, at + n);      // already in heap order
+                h.act = Arrays.copyOfRange(act, at, at + n);
+                h.sample = Arrays.copyOfRange(sample, at, at + n);
+                h.pos = Arrays.copyOfRange(pos, at, at + n);
+                h.size = n;
+                s.heaps[f] = h;
+                at += n;
+            }
+            return s;
+        }
     }
 
     public long activeCount(int f) {

@@ -3,7 +3,7 @@ package io.llamasae.cli;
 import io.llamasae.dashboard.DelphiCacheExport;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.CaptureSpec;
-import io.llamasae.engine.DatasetCapture;
+import io.llamasae.engine.Capture;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
@@ -78,9 +78,9 @@ public final class CaptureCommand implements Callable<Integer> {
             if (delphiCache != null) DelphiCacheExport.check(spec);
             List<String> ids = samples.stream().map(Sample::id).toList();
             List<String> prompts = samples.stream().map(Sample::prompt).toList();
-            DatasetCapture.Summary s;
+            Capture.Summary s;
             try (ProgressBar bar = Progress.bar("capture", samples.size())) {
-                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, conv, out, run.batch, bar::stepTo, ns, codesOut, resume);
+                s = Capture.toSafetensors(e, ids, prompts, spec, conv, out, run.batch, bar::stepTo, ns, codesOut, resume);
             }
             System.out.printf("wrote %s: %d samples, %d rows per tensor, tensors %s%n", s.file(), s.samples(), s.rowsPerTensor(),
                     s.tensors());

@@ -20,11 +20,19 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The configured command line (native encoder registered, one-line errors with exit code 2 for bad input); other
+     * entry points add their own subcommands to it (the Spark module's {@code SparkMain}).
+     */
+    public static CommandLine commandLine() {
         registerNativeEncoder();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new CliErrors());
         cl.setParameterExceptionHandler(new CliErrors());
-        return cl.execute(args);
+        return cl;
     }
 
     /** Makes the native CPU kernel the default encoder when the natives load (-Dllama.sae.encoder=java falls back). */
