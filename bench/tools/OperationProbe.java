@@ -52,9 +52,15 @@ public class OperationProbe {
                         for (int k = 1; k <= STEPS; k++) steps.add(k);
                         e.setCapture(new CaptureSpec(layers, List.of(), false, steps));
                         Generation g = e.generate(prompts, GenerationOptions.greedy(STEPS + 2));
+                        // one row block per generated step, each holding the prompts in order (RunResult's layout)
                         for (int l = 0; l < nLayer; l++)
-                            for (int i = from; i < to; i++)
-                                for (int k = 1; k <= STEPS; k++) x[l][k][i] = g.captured().row(l, (long) (i - from) * STEPS + (k - 1));
+                            for (int k = 1; k <= STEPS; k++) {
+                                java.nio.FloatBuffer block = g.captured().rows(l, k - 1);
+                                for (int i = from; i < to; i++) {
+                                    x[l][k][i] = new float[d];
+                                    block.get((i - from) * d, x[l][k][i]);
+                                }
+                            }
                     }
                 }
                 System.out.println(m + ": first operation read out linearly (nearest centroid, 5-fold CV), " + n + " problems");
