@@ -111,7 +111,8 @@ int32_t llama_sae_token_to_piece(const llama_sae_model * model, int32_t token, c
 typedef struct llama_sae_context llama_sae_context;
 
 struct llama_sae_context_params {
-    int32_t n_ctx;        // tokens per decode call, all sequences together (0 = min(train ctx, 4096))
+    int32_t n_ctx;        // tokens per decode call, all sequences together (0 = min(train ctx, 4096));
+                          // with kv_per_seq: tokens per sequence (prompt + generated tokens)
     int32_t n_seq_max;    // prompts per decode call (distinct sequence ids), 1..256
     int32_t n_pack;       // tokens packed into one decode call before starting another (0 = 512);
                           // packed prompts share a unified KV cache, so attention costs grow with
@@ -119,6 +120,10 @@ struct llama_sae_context_params {
     int32_t n_threads;    // CPU threads (0 = all cores)
     bool    hook;         // install the eval callback; false = plain llama.cpp (the baseline)
     bool    kv_f32;       // F32 KV cache and no flash attention (exact comparisons with references)
+    bool    kv_per_seq;   // one KV cache per sequence (llama.cpp's kv_unified = false): each token
+                          // attends over its own sequence only, so a step of generate costs O(n_seq)
+                          // instead of O(n_seq^2); a decode call then holds prompts of one length
+                          // (llama.cpp splits sequences of unequal length into separate ubatches)
 };
 
 struct llama_sae_context_params llama_sae_context_default_params(void);
@@ -129,7 +134,8 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
 
 void llama_sae_context_free(llama_sae_context * ctx);
 
-// Tokens one decode call holds (the resolved n_ctx); 0 for a null context.
+// Tokens one decode call holds (the resolved n_ctx; with kv_per_seq: tokens one sequence holds);
+// 0 for a null context.
 int32_t llama_sae_context_n_ctx(const llama_sae_context * ctx);
 
 // What to capture in the next runs. layers: block indices in [0, n_layer), distinct; their
@@ -157,7 +163,8 @@ int32_t llama_sae_context_set_outputs(llama_sae_context * ctx, uint32_t outputs,
 
 // Runs n_prompts tokenized prompts: prompt i is tokens[offsets[i] .. offsets[i+1]).
 // Prompts are packed into llama_decode calls of at most n_pack tokens (a longer prompt runs alone)
-// and n_seq_max sequences; memory is cleared between calls, so prompts never see each other.
+// and n_seq_max sequences; memory is cleared between calls, so prompts never see each other. With
+// kv_per_seq a call holds prompts of one length (taken in order of length).
 // Everything is validated before the first decode, the same way whatever backend runs the hook:
 // the spec (an SAE where CODES/STATS/METRICS or edits need one: ERR_STATE), empty prompt, a prompt
 // longer than n_ctx (ERR_CONTEXT_OVERFLOW), a token id outside the vocabulary, a position outside
@@ -322,9 +329,12 @@ struct llama_sae_generate_params {
 struct llama_sae_generate_params llama_sae_generate_default_params(void);
 
 // Generates continuations of n_prompts prompts together (one sequence each, one batched decode per
-// step) until each produces an end-of-generation token or max_tokens. The prompts' prefill is one
-// decode call, so all prompts must fit: n_prompts <= n_seq_max and the sum of prompt lengths plus
-// n_prompts * max_tokens <= n_ctx (ERR_CONTEXT_OVERFLOW otherwise). Captures (prompt positions
+// step) until each produces an end-of-generation token or max_tokens. All prompts must fit at
+// once: n_prompts <= n_seq_max and the sum of prompt lengths plus n_prompts * max_tokens <= n_ctx
+// (with kv_per_seq: every prompt's length plus max_tokens <= n_ctx); ERR_CONTEXT_OVERFLOW
+// otherwise. The prefill is one decode call (with kv_per_seq: one per group of equal-length
+// prompts; when sequences end, the KV caches of later ones are copied down into the freed
+// sequence ids, so every step stays one ubatch in batch order). Captures (prompt positions
 // only) and interventions apply as in llama_sae_context_run. After it, last_logits holds the
 // logits at each prompt's last token (the first generated step) and llama_sae_generated_tokens
 // the new tokens (the end-of-generation token is not included).

@@ -47,6 +47,7 @@ PlanInputs plan_inputs(const llama_sae_context & c) {
     in.last_layer_captured = c.layers[c.model->n_layer - 1].slot >= 0;
     in.any_edits = any_edits(c);
     in.keep_last_rows = c.keep_last_rows;
+    in.kv_per_seq = c.params.kv_per_seq;
     return in;
 }
 
@@ -128,6 +129,7 @@ struct llama_sae_context_params llama_sae_context_default_params(void) {
     p.n_threads = 0;
     p.hook = true;
     p.kv_f32 = false;
+    p.kv_per_seq = false;
     return p;
 }
 
@@ -162,14 +164,25 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         c->hook.cuda = make_cuda_backend(c->hook.cpu.get());
 
         llama_context_params cp = llama_context_default_params();
-        cp.n_ctx = n_ctx;
         // One ubatch per decode call: the hook then sees each layer once per call, rows in batch order.
-        cp.n_batch = n_ctx;
-        cp.n_ubatch = n_ctx;
-        // llama.cpp asserts n_seq_max <= n_batch; a call never holds more prompts than tokens anyway.
-        c->params.n_seq_max = std::min(params.n_seq_max, n_ctx);
+        if (params.kv_per_seq) {
+            // n_ctx cells per sequence (llama.cpp pads them to a multiple of 256). A call holds
+            // equal-length prompts up to n_pack tokens, one prompt up to n_ctx, or one token per
+            // sequence (a generation step), so that is the batch llama.cpp must take at once.
+            c->params.n_seq_max = params.n_seq_max;
+            c->n_batch = std::max({n_ctx, params.n_pack > 0 ? params.n_pack : 512, params.n_seq_max});
+            cp.n_ctx = (uint32_t) n_ctx * (uint32_t) params.n_seq_max;
+            cp.kv_unified = false;
+        } else {
+            // llama.cpp asserts n_seq_max <= n_batch; a call never holds more prompts than tokens anyway.
+            c->params.n_seq_max = std::min(params.n_seq_max, n_ctx);
+            c->n_batch = n_ctx;
+            cp.n_ctx = n_ctx;
+            cp.kv_unified = true;  // sequences share the n_ctx cells, so short prompts pack densely
+        }
+        cp.n_batch = c->n_batch;
+        cp.n_ubatch = c->n_batch;
         cp.n_seq_max = c->params.n_seq_max;
-        cp.kv_unified = true;  // sequences share the n_ctx cells, so short prompts pack densely
         cp.n_threads = threads;
         cp.n_threads_batch = threads;
         cp.no_perf = true;
@@ -248,7 +261,7 @@ int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens, c
         allocate_results(c, std::move(plan.layout), n_prompts);
         begin_run(c);
         const int32_t n_vocab = c.model->n_vocab;
-        BatchOwner owner(c.n_ctx);
+        BatchOwner owner(c.n_batch);
         llama_batch & batch = owner.batch;
         llama_memory_t mem = llama_get_memory(c.lctx);
         for (const CallPlan & call : plan.calls) {
@@ -257,8 +270,7 @@ int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens, c
             decode_call(c, batch, call);
             // Logits of each prompt's last token (llama_get_logits_ith takes the batch index).
             int32_t first_token = 0;
-            for (int32_t s = 0; s < call.n_prompts; ++s) {
-                const int32_t pi = call.first_prompt + s;
+            for (const int32_t pi : call.prompts) {
                 const int32_t len = offsets[pi + 1] - offsets[pi];
                 const float * lg = llama_get_logits_ith(c.lctx, first_token + len - 1);
                 if (!lg) fail(LLAMA_SAE_ERR_DECODE, "run: no logits for the last token of prompt " + std::to_string(pi));

@@ -60,7 +60,7 @@ int32_t CallPlan::add_work(int32_t batch, int32_t prompt_index, int32_t pos, boo
 }
 
 DecodePlan plan_prompts(const PlanInputs & in, const CaptureSpec & capture, const EditPlacement & edits, const int32_t * tokens,
-                        const int32_t * offsets, int32_t n_prompts, bool single_call, bool with_generated) {
+                        const int32_t * offsets, int32_t n_prompts, bool generating, bool with_generated) {
     if (offsets[0] != 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "run: offsets[0] must be 0, found " + std::to_string(offsets[0]));
     const bool capturing = !capture.layers.empty();
     const bool fixed = capturing && !capture.all_positions;
@@ -104,22 +104,31 @@ DecodePlan plan_prompts(const PlanInputs & in, const CaptureSpec & capture, cons
         for (int32_t p = 0; p < n_prompts; ++p) L.row_prompt[L.block_offset[b] + p] = p;
     }
 
-    // Pack whole prompts into calls.
+    // Pack whole prompts into calls, in prompt_order: a unified KV cache packs prompts of any
+    // length (and generate's prefill is one call); one KV cache per sequence packs equal lengths.
     const int32_t pack = std::min(in.n_ctx, in.n_pack > 0 ? in.n_pack : 512);
-    for (int32_t p = 0; p < n_prompts;) {
+    const std::vector<int32_t> order = prompt_order(in, offsets, n_prompts);
+    auto length = [&](int32_t r) { return offsets[order[r] + 1] - offsets[order[r]]; };
+    for (int32_t r = 0; r < n_prompts;) {
         CallPlan call;
-        call.first_prompt = p;
-        while (p < n_prompts && (single_call || (call.n_prompts < in.n_seq_max &&
-                                                 (call.n_prompts == 0 || call.n_tokens + (offsets[p + 1] - offsets[p]) <= pack)))) {
-            call.n_tokens += offsets[p + 1] - offsets[p];
-            call.n_prompts++;
-            p++;
+        call.first_seq = generating ? r : 0;  // generate keeps every sequence in the cache at once
+        auto fits = [&](int32_t next) {
+            if (call.prompts.empty()) return true;
+            if (in.kv_per_seq) {
+                return length(next) == length(r - 1) && (int32_t) call.prompts.size() < in.n_seq_max &&
+                       call.n_tokens + length(next) <= pack;
+            }
+            return generating || ((int32_t) call.prompts.size() < in.n_seq_max && call.n_tokens + length(next) <= pack);
+        };
+        while (r < n_prompts && fits(r)) {
+            call.n_tokens += length(r);
+            call.prompts.push_back(order[r]);
+            r++;
         }
         std::vector<char> is_output(call.n_tokens, 0);
         std::vector<int32_t> last_extra;  // captured rows the last layer needs besides the outputs
         int32_t base = 0;
-        for (int32_t s = 0; s < call.n_prompts; ++s) {
-            const int32_t pi = call.first_prompt + s;
+        for (const int32_t pi : call.prompts) {
             const int32_t len = offsets[pi + 1] - offsets[pi];
             std::vector<char> c(len, 0), e(len, 0);
             for (int32_t q : cap[pi]) c[q] = 1;
@@ -164,17 +173,27 @@ DecodePlan plan_prompts(const PlanInputs & in, const CaptureSpec & capture, cons
     return plan;
 }
 
+std::vector<int32_t> prompt_order(const PlanInputs & in, const int32_t * offsets, int32_t n_prompts) {
+    std::vector<int32_t> order(n_prompts);
+    for (int32_t p = 0; p < n_prompts; ++p) order[p] = p;
+    if (in.kv_per_seq) {
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int32_t a, int32_t b) { return offsets[a + 1] - offsets[a] < offsets[b + 1] - offsets[b]; });
+    }
+    return order;
+}
+
 void fill_batch(const CallPlan & call, const int32_t * tokens, const int32_t * offsets, llama_batch & batch) {
     batch.n_tokens = 0;
-    for (int32_t s = 0; s < call.n_prompts; ++s) {
-        const int32_t pi = call.first_prompt + s;
+    for (size_t s = 0; s < call.prompts.size(); ++s) {
+        const int32_t pi = call.prompts[s];
         const int32_t len = offsets[pi + 1] - offsets[pi];
         for (int32_t i = 0; i < len; ++i) {
             const int32_t j = batch.n_tokens++;
             batch.token[j] = tokens[offsets[pi] + i];
             batch.pos[j] = i;
             batch.n_seq_id[j] = 1;
-            batch.seq_id[j][0] = s;
+            batch.seq_id[j][0] = call.first_seq + (int32_t) s;
             batch.logits[j] = i == len - 1;
         }
     }

@@ -48,8 +48,8 @@ struct CaptureDest {
 // One llama_decode call. Work rows are the distinct tokens a hooked layer reads or edits, in
 // ascending batch order.
 struct CallPlan {
-    int32_t first_prompt = 0;
-    int32_t n_prompts = 0;
+    std::vector<int32_t> prompts;  // prompt indices within the run, in batch order
+    int32_t first_seq = 0;         // sequence id of prompts[0]; the others follow consecutively
     int32_t n_tokens = 0;
     int32_t n_outputs = 0;
     std::vector<int32_t> extra_outputs;   // batch indices made outputs only because the last layer captures them
@@ -79,6 +79,7 @@ struct PlanInputs {
     bool last_layer_captured = false;
     bool any_edits = false;
     bool keep_last_rows = false;  // the patched llama.cpp can keep last-layer rows without logits
+    bool kv_per_seq = false;      // one KV cache per sequence: a call holds prompts of one length
 };
 
 struct DecodePlan {
@@ -87,14 +88,22 @@ struct DecodePlan {
 };
 
 // Validates prompts (lengths, token ids) and positions (capture and edit) and packs the prompts
-// into calls of at most n_pack tokens and n_seq_max sequences (one call when single_call, as the
-// prefill of generate). With generated steps (generate), their blocks follow the prompt blocks.
-// Throws ApiError (run: ... messages name the prompt, the position and the prompt length).
+// into calls of at most n_pack tokens and n_seq_max sequences, memory cleared between calls. The
+// prefill of generate (generating) keeps every prompt in the KV cache at once with its own
+// sequence id: one call with a unified KV cache; with kv_per_seq one call per group of
+// equal-length prompts. With kv_per_seq the prompts are taken in order of length (stable), so a
+// call holds prompts of one length with consecutive sequence ids, which llama.cpp then decodes as
+// one ubatch in batch order; prompt_order() gives that order. With generated steps (generate),
+// their blocks follow the prompt blocks. Throws ApiError (run: ... messages name the prompt, the
+// position and the prompt length).
 DecodePlan plan_prompts(const PlanInputs & in, const CaptureSpec & capture, const EditPlacement & edits, const int32_t * tokens,
-                        const int32_t * offsets, int32_t n_prompts, bool single_call, bool with_generated);
+                        const int32_t * offsets, int32_t n_prompts, bool generating, bool with_generated);
 
-// Fills a llama_batch with the call's prompts (sequence ids 0..n_prompts-1, outputs at each
-// prompt's last token and at extra_outputs).
+// The order in which plan_prompts packs prompts: as given, or (kv_per_seq) by length, stable.
+std::vector<int32_t> prompt_order(const PlanInputs & in, const int32_t * offsets, int32_t n_prompts);
+
+// Fills a llama_batch with the call's prompts (sequence ids first_seq, first_seq + 1, ...;
+// outputs at each prompt's last token and at extra_outputs).
 void fill_batch(const CallPlan & call, const int32_t * tokens, const int32_t * offsets, llama_batch & batch);
 
 }  // namespace llama_sae

@@ -37,7 +37,8 @@ struct llama_sae_context {
     llama_sae_model * model = nullptr;
     llama_context * lctx = nullptr;
     llama_sae_context_params params{};
-    int32_t n_ctx = 0;
+    int32_t n_ctx = 0;    // tokens per decode call (kv_per_seq: tokens per sequence)
+    int32_t n_batch = 0;  // tokens llama.cpp takes in one decode call (= one ubatch)
     bool keep_last_rows = false;  // llama.cpp keeps captured last-layer rows without logits (the patch)
 
     // What runs capture and produce (set_capture, set_capture_generated, set_outputs).

@@ -1,11 +1,13 @@
-// Batched generation with the hook: one prefill of all prompts, then one decode per step with one
-// token per unfinished sequence (llama_sae_context_generate).
+// Batched generation with the hook: one prefill of all prompts (with one KV cache per sequence: one
+// per group of equal-length prompts), then one decode per step with one token per unfinished
+// sequence (llama_sae_context_generate).
 #include "api_error.h"
 #include "engine_internal.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 using namespace llama_sae;
 
@@ -25,6 +27,19 @@ llama_sampler * make_sampler(const llama_sae_generate_params & p) {
         llama_sampler_chain_add(chain, llama_sampler_init_dist(p.seed));
     }
     return chain;
+}
+
+// Samples a token from one row of logits with the chain, as llama_sampler_sample does for the
+// context's logits (apply, then accept); here the row may be a copy kept from an earlier call.
+llama_token sample_logits(llama_sampler * chain, const float * logits, int32_t n_vocab) {
+    std::vector<llama_token_data> cur(n_vocab);
+    for (llama_token t = 0; t < n_vocab; ++t) cur[t] = llama_token_data{t, logits[t], 0.0f};
+    llama_token_data_array arr = {cur.data(), cur.size(), -1, false};
+    llama_sampler_apply(chain, &arr);
+    if (arr.selected < 0 || arr.selected >= (int64_t) arr.size) fail(LLAMA_SAE_ERR_INTERNAL, "generate: the sampler selected no token");
+    const llama_token tok = arr.data[arr.selected].id;
+    llama_sampler_accept(chain, tok);
+    return tok;
 }
 
 }  // namespace
@@ -53,14 +68,28 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "generate: " + std::to_string(n_prompts) + " prompts but n_seq_max is " +
                  std::to_string(c.params.n_seq_max) + " (generate in smaller groups)");
         }
-        // Prefill: all prompts in one decode call (sequence id = prompt index); generated steps
-        // get their row blocks after the prompt blocks.
-        DecodePlan plan = plan_prompts(plan_inputs(c), c.capture, c.edit_placement, tokens, offsets, n_prompts, true, true);
-        const int64_t need = (int64_t) offsets[n_prompts] + (int64_t) n_prompts * params.max_tokens;
-        if (need > c.n_ctx) {
-            fail(LLAMA_SAE_ERR_CONTEXT_OVERFLOW, "generate: " + std::to_string(offsets[n_prompts]) + " prompt tokens + " +
-                 std::to_string(n_prompts) + " x " + std::to_string(params.max_tokens) + " new tokens exceed the context of " +
-                 std::to_string(c.n_ctx) + " tokens");
+        // Prefill: every prompt gets its own sequence id (its rank in the plan's prompt order) and
+        // stays in the KV cache; one decode call, or with kv_per_seq one per equal-length group.
+        // Generated steps get their row blocks after the prompt blocks.
+        const PlanInputs in = plan_inputs(c);
+        DecodePlan plan = plan_prompts(in, c.capture, c.edit_placement, tokens, offsets, n_prompts, true, true);
+        const std::vector<int32_t> order = prompt_order(in, offsets, n_prompts);  // sequence id -> prompt
+        if (c.params.kv_per_seq) {
+            for (int32_t p = 0; p < n_prompts; ++p) {
+                const int64_t need = (int64_t) (offsets[p + 1] - offsets[p]) + params.max_tokens;
+                if (need > c.n_ctx) {
+                    fail(LLAMA_SAE_ERR_CONTEXT_OVERFLOW, "generate: prompt " + std::to_string(p) + " has " +
+                         std::to_string(offsets[p + 1] - offsets[p]) + " tokens + " + std::to_string(params.max_tokens) +
+                         " new tokens, more than the " + std::to_string(c.n_ctx) + " tokens a sequence holds");
+                }
+            }
+        } else {
+            const int64_t need = (int64_t) offsets[n_prompts] + (int64_t) n_prompts * params.max_tokens;
+            if (need > c.n_ctx) {
+                fail(LLAMA_SAE_ERR_CONTEXT_OVERFLOW, "generate: " + std::to_string(offsets[n_prompts]) + " prompt tokens + " +
+                     std::to_string(n_prompts) + " x " + std::to_string(params.max_tokens) + " new tokens exceed the context of " +
+                     std::to_string(c.n_ctx) + " tokens");
+            }
         }
         const auto & gsteps = c.capture.generated_steps;
         const bool capture_gen = !gsteps.empty() && !c.capture.layers.empty();
@@ -86,53 +115,82 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
         begin_run(c);
         const int32_t n_vocab = c.model->n_vocab;
 
-        BatchOwner owner(c.n_ctx);
+        BatchOwner owner(c.n_batch);
         llama_batch & batch = owner.batch;
         SamplerGuard sampler{make_sampler(params)};
         llama_memory_clear(llama_get_memory(c.lctx), true);
-        fill_batch(plan.calls[0], tokens, offsets, batch);
-        decode_call(c, batch, plan.calls[0]);
-
-        std::vector<int32_t> batch_of(n_prompts);  // batch index holding each prompt's latest logits
-        for (int32_t p = 0; p < n_prompts; ++p) {
-            batch_of[p] = offsets[p + 1] - 1;
-            const float * lg = llama_get_logits_ith(c.lctx, batch_of[p]);
-            if (!lg) fail(LLAMA_SAE_ERR_DECODE, "generate: no logits for prompt " + std::to_string(p));
-            std::memcpy(c.results.last_logits.data() + (size_t) p * n_vocab, lg, sizeof(float) * n_vocab);
+        for (const CallPlan & call : plan.calls) {
+            fill_batch(call, tokens, offsets, batch);
+            decode_call(c, batch, call);
+            // The first step samples from these copies: a later prefill call overwrites llama.cpp's logits.
+            int32_t last = -1;
+            for (const int32_t p : call.prompts) {
+                last += offsets[p + 1] - offsets[p];
+                const float * lg = llama_get_logits_ith(c.lctx, last);
+                if (!lg) fail(LLAMA_SAE_ERR_DECODE, "generate: no logits for prompt " + std::to_string(p));
+                std::memcpy(c.results.last_logits.data() + (size_t) p * n_vocab, lg, sizeof(float) * n_vocab);
+            }
         }
 
         const bool edit_generated = c.edit_placement.generated || c.edit_placement.all_positions;
+        std::vector<int32_t> batch_of(n_prompts, -1);  // batch index of each prompt's latest logits (-1: the prefill's copy)
+        std::vector<int32_t> next_pos(n_prompts);       // position of each sequence's next token
+        for (int32_t p = 0; p < n_prompts; ++p) next_pos[p] = offsets[p + 1] - offsets[p];
+        std::vector<int32_t> prompt_of = order;  // sequence id -> prompt (sequences move when others end, see below)
         std::vector<char> done(n_prompts, 0);
+        std::vector<int32_t> next;  // per sequence id that goes on: its next token
+        llama_memory_t mem = llama_get_memory(c.lctx);
         for (int32_t step = 0; step < params.max_tokens; ++step) {
             // Sample the next token of every unfinished sequence from its latest logits.
-            std::vector<int32_t> active;
-            std::vector<int32_t> next;
-            for (int32_t p = 0; p < n_prompts; ++p) {
-                if (done[p]) continue;
-                const llama_token tok = llama_sampler_sample(sampler.s, c.lctx, batch_of[p]);
+            std::vector<int32_t> going;  // sequence ids that go on, ascending
+            next.assign(prompt_of.size(), -1);
+            for (int32_t seq = 0; seq < (int32_t) prompt_of.size(); ++seq) {
+                const int32_t p = prompt_of[seq];
+                if (p < 0 || done[p]) continue;
+                const float * lg = batch_of[p] < 0 ? c.results.last_logits.data() + (size_t) p * n_vocab
+                                                   : llama_get_logits_ith(c.lctx, batch_of[p]);
+                if (!lg) fail(LLAMA_SAE_ERR_DECODE, "generate: no logits for prompt " + std::to_string(p));
+                const llama_token tok = sample_logits(sampler.s, lg, n_vocab);
                 if (llama_vocab_is_eog(c.model->vocab, tok)) {
                     done[p] = 1;
                     continue;
                 }
                 c.results.generated[p].push_back(tok);
                 if (step + 1 == params.max_tokens) continue;  // the last token needs no forward pass
-                active.push_back(p);
-                next.push_back(tok);
+                going.push_back(seq);
+                next[seq] = tok;
             }
-            if (active.empty()) break;
-            // One token per active sequence, every one an output: captured at its generated step,
-            // edited when edits act on generated tokens.
+            if (going.empty()) break;
+            // With one KV cache per sequence llama.cpp decodes a ubatch of consecutive sequence ids
+            // only (else it splits the call into several graphs). So when sequences have ended, the
+            // highest ones that go on move down into the freed sequence ids: their KV cache is
+            // copied (a few KiB per cell per layer, once per ended sequence) and the tokens of a
+            // step keep sequence ids 0..n-1, one ubatch in batch order.
+            if (c.params.kv_per_seq) {
+                for (int32_t i = 0; i < (int32_t) going.size(); ++i) {
+                    const int32_t from = going[i];
+                    if (from == i) continue;
+                    // the lowest free sequence id is i: every id below it goes on
+                    llama_memory_seq_cp(mem, from, i, -1, -1);
+                    llama_memory_seq_rm(mem, from, -1, -1);
+                    prompt_of[i] = prompt_of[from];
+                    prompt_of[from] = -1;
+                    next[i] = next[from];
+                    going[i] = i;
+                }
+                for (int32_t seq = (int32_t) going.size(); seq < (int32_t) prompt_of.size(); ++seq) prompt_of[seq] = -1;
+            }
+            // One token per sequence that goes on, every one an output: captured at its generated
+            // step, edited when edits act on generated tokens.
             CallPlan call;
-            call.n_prompts = (int32_t) active.size();
-            call.n_tokens = (int32_t) active.size();
-            call.n_outputs = call.n_tokens;
-            call.n_last_rows = call.n_tokens;
+            call.first_seq = going.front();
             batch.n_tokens = 0;
-            for (size_t i = 0; i < active.size(); ++i) {
-                const int32_t p = active[i];
+            for (const int32_t seq : going) {
+                const int32_t p = prompt_of[seq];
                 const int32_t j = batch.n_tokens++;
+                call.prompts.push_back(p);
                 const int32_t gen_step = (int32_t) c.results.generated[p].size();  // this token is the gen_step-th generated
-                const int32_t pos = (offsets[p + 1] - offsets[p]) + gen_step - 1;
+                const int32_t pos = next_pos[p]++;
                 bool captured = false;
                 for (size_t q = 0; capture_gen && q < gsteps.size(); ++q) captured = captured || gsteps[q] == gen_step;
                 if (captured || edit_generated) {
@@ -147,13 +205,16 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
                         layout.row_pos[row] = pos;
                     }
                 }
-                batch.token[j] = next[i];
+                batch.token[j] = next[seq];
                 batch.pos[j] = pos;
                 batch.n_seq_id[j] = 1;
-                batch.seq_id[j][0] = p;
+                batch.seq_id[j][0] = seq;
                 batch.logits[j] = true;
                 batch_of[p] = j;
             }
+            call.n_tokens = batch.n_tokens;
+            call.n_outputs = call.n_tokens;
+            call.n_last_rows = call.n_tokens;
             decode_call(c, batch, call);
         }
         finish_run(c);

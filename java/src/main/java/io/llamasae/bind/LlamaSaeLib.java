@@ -221,6 +221,8 @@ public final class LlamaSaeLib {
         public native llama_sae_context_params hook(boolean value);
         @Cast("bool") public native boolean kv_f32();
         public native llama_sae_context_params kv_f32(boolean value);
+        @Cast("bool") public native boolean kv_per_seq();
+        public native llama_sae_context_params kv_per_seq(boolean value);
     }
 
     public static native @Cast("const char*") BytePointer llama_sae_last_error();

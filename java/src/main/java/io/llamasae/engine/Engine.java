@@ -33,7 +33,7 @@ public final class Engine implements AutoCloseable {
     public static Engine open(Model model, EngineOptions options) {
         llama_sae_context_params p = LlamaSaeLib.llama_sae_context_default_params();
         p.n_ctx(options.nCtx()).n_seq_max(options.nSeqMax()).n_pack(options.nPack()).n_threads(options.nThreads()).hook(options.hook())
-                .kv_f32(options.kvF32());
+                .kv_f32(options.kvF32()).kv_per_seq(options.kvPerSequence());
         llama_sae_context out = new llama_sae_context();
         try {
             LlamaSaeException.check(LlamaSaeLib.llama_sae_context_init(model.handle(), p, out), "context_init");
@@ -51,7 +51,10 @@ public final class Engine implements AutoCloseable {
         return options;
     }
 
-    /** Tokens one decode call holds; a prompt longer than this is rejected. */
+    /**
+     * Tokens one decode call holds (with {@link EngineOptions#kvPerSequence()}: tokens one sequence
+     * holds, prompt plus generated); a prompt longer than this is rejected.
+     */
     public int contextSize() {
         return LlamaSaeLib.llama_sae_context_n_ctx(handle());
     }
@@ -156,7 +159,8 @@ public final class Engine implements AutoCloseable {
     /**
      * Generates continuations of the prompts together (one sequence each, one decode per step) with
      * the current interventions. All prompts must fit at once: at most nSeqMax prompts, and prompt
-     * tokens plus prompts × maxTokens at most the context size.
+     * tokens plus prompts × maxTokens at most the context size (with one KV cache per sequence:
+     * each prompt plus maxTokens at most the context size).
      */
     public Generation generate(List<int[]> prompts, GenerationOptions options) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("generate: no prompts");

@@ -88,7 +88,8 @@ public final class Pass {
         if (spec.generates()) {
             int[] lengths = input.tokens().stream().mapToInt(t -> t.length).toArray();
             int perCall = Math.min(spec.batchSize(), engine.options().nSeqMax());
-            return PromptBatches.plan(lengths, input.ids(), perCall, engine.contextSize(), spec.generation().maxTokens());
+            return PromptBatches.plan(lengths, input.ids(), perCall, engine.contextSize(), spec.generation().maxTokens(),
+                    engine.options().kvPerSequence());
         }
         List<PromptBatches.Range> out = new ArrayList<>();
         for (int from = 0; from < n; from += spec.batchSize()) out.add(new PromptBatches.Range(from, Math.min(n, from + spec.batchSize())));

@@ -14,12 +14,16 @@ class PromptBatchesAndKlTest {
         List<String> ids = List.of("a", "b", "c", "d", "e");
         // context 100, 10 new tokens: 30+10, 40+10 fit (90); 20+10 would make 120
         assertEquals(List.of(new PromptBatches.Range(0, 2), new PromptBatches.Range(2, 4), new PromptBatches.Range(4, 5)),
-                PromptBatches.plan(new int[] {30, 40, 20, 50, 5}, ids, 8, 100, 10));
+                PromptBatches.plan(new int[] {30, 40, 20, 50, 5}, ids, 8, 100, 10, false));
         assertEquals(List.of(new PromptBatches.Range(0, 2), new PromptBatches.Range(2, 4), new PromptBatches.Range(4, 5)),
-                PromptBatches.plan(new int[] {1, 1, 1, 1, 1}, ids, 2, 100, 10));
+                PromptBatches.plan(new int[] {1, 1, 1, 1, 1}, ids, 2, 100, 10, false));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PromptBatches.plan(new int[] {1, 95}, List.of("x", "long"), 8, 100, 10));
+                () -> PromptBatches.plan(new int[] {1, 95}, List.of("x", "long"), 8, 100, 10, false));
         assertTrue(e.getMessage().contains("prompt long: 95 tokens + 10 new tokens exceed the context of 100"), e.getMessage());
+        // one KV cache per sequence: the context bounds each prompt, only the count bounds a batch
+        assertEquals(List.of(new PromptBatches.Range(0, 3), new PromptBatches.Range(3, 5)),
+                PromptBatches.plan(new int[] {30, 40, 80, 50, 5}, ids, 3, 100, 10, true));
+        assertThrows(IllegalArgumentException.class, () -> PromptBatches.plan(new int[] {1, 91}, List.of("x", "long"), 8, 100, 10, true));
     }
 
     @Test
