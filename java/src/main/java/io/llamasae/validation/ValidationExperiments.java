@@ -1,5 +1,6 @@
 package io.llamasae.validation;
 
+import io.llamasae.analysis.AccuracyInteraction;
 import io.llamasae.analysis.CausalStatistics;
 import io.llamasae.analysis.FeatureStatistics;
 import io.llamasae.analysis.Interval;
@@ -475,19 +476,25 @@ public final class ValidationExperiments {
         List<Double> editedWithout = new ArrayList<>();
         int b = 0;
         int c = 0;
+        int brokenWithout = 0;
+        int fixedWithout = 0;
         for (int i = 0; i < samples.size(); i++) {
             double cl = cleanCorrect[i] ? 1 : 0;
             double ed = ablatedCorrect[i] ? 1 : 0;
+            boolean broken = cleanCorrect[i] && !ablatedCorrect[i];
+            boolean fixed = !cleanCorrect[i] && ablatedCorrect[i];
             if (samples.get(i).operations().contains(op)) {
                 dWith.add(ed - cl);
                 cleanWith.add(cl);
                 editedWith.add(ed);
-                if (cleanCorrect[i] && !ablatedCorrect[i]) b++;
-                if (!cleanCorrect[i] && ablatedCorrect[i]) c++;
+                if (broken) b++;
+                if (fixed) c++;
             } else {
                 dWithout.add(ed - cl);
                 cleanWithout.add(cl);
                 editedWithout.add(ed);
+                if (broken) brokenWithout++;
+                if (fixed) fixedWithout++;
             }
         }
         int r = config.bootstrapResamples();
@@ -499,8 +506,10 @@ public final class ValidationExperiments {
                 : CausalStatistics.bootstrapPairedDifference(toArray(editedWithout), toArray(cleanWithout), r, seed, level);
         Interval diff = dWith.isEmpty() || dWithout.isEmpty() ? null
                 : CausalStatistics.bootstrapDifference(toArray(dWith), toArray(dWithout), r, seed, level);
+        AccuracyInteraction interaction = dWith.isEmpty() || dWithout.isEmpty() ? null
+                : AccuracyInteraction.test(dWith.size(), b, c, dWithout.size(), brokenWithout, fixedWithout);
         return new OperationResult(feature, op, dWith.size(), dWithout.size(), with, without, diff, CausalStatistics.mcNemarExact(b, c),
-                config.feasibility().judge(dWith.size()));
+                interaction, config.feasibility().judge(dWith.size()));
     }
 
     private static double[] toArray(List<Double> l) {

@@ -1,5 +1,7 @@
 package io.llamasae.validation;
 
+import io.llamasae.analysis.AccuracyInteraction;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llamasae.analysis.Feasibility;
@@ -103,6 +105,18 @@ public final class ValidationJson {
             interval(n, "accuracy_delta_without", o.deltaWithout());
             interval(n, "difference", o.difference());
             num(n, "mcnemar_p_with", o.mcNemarPWith());
+            if (o.interaction() != null) {
+                AccuracyInteraction t = o.interaction();
+                ObjectNode in = n.putObject("interaction");
+                in.put("test", "exact permutation test of the difference in accuracy change (with − without)");
+                in.put("broken_with", t.brokenTarget());
+                in.put("fixed_with", t.fixedTarget());
+                in.put("broken_without", t.brokenOther());
+                in.put("fixed_without", t.fixedOther());
+                num(in, "difference", t.difference());
+                num(in, "p_hurts_operation_more", t.pLess());
+                num(in, "p_two_sided", t.pTwoSided());
+            }
             n.set("feasibility", feasibility(o.feasibility()));
         }
         return root;

@@ -50,13 +50,17 @@ public final class ValidationMarkdown {
         }
         if (!r.operations().isEmpty()) {
             s.append("### Operation level\n\n| feature | operation | n with / without | Δ acc with | Δ acc without | difference | "
-                    + "McNemar p (with) | feasibility |\n|---:|---|---|---|---|---|---:|---|\n");
+                    + "McNemar p (with) | interaction p (hurts the operation more) | feasibility |\n|---:|---|---|---|---|---|---:|---:|---|\n");
             for (OperationResult o : r.operations()) {
-                s.append(String.format(Locale.ROOT, "| %d | %s | %d / %d | %s | %s | %s | %s | %s (MDE %s) |%n", o.feature(),
+                s.append(String.format(Locale.ROOT, "| %d | %s | %d / %d | %s | %s | %s | %s | %s | %s (MDE %s) |%n", o.feature(),
                         o.operation().label(), o.withOperation(), o.without(), interval(o.deltaWith()), interval(o.deltaWithout()),
-                        interval(o.difference()), p(o.mcNemarPWith()), o.feasibility().verdict(), mde(o.feasibility().minDetectableDelta())));
+                        interval(o.difference()), p(o.mcNemarPWith()), o.interaction() == null ? "n/a" : p(o.interaction().pLess()),
+                        o.feasibility().verdict(), mde(o.feasibility().minDetectableDelta())));
             }
-            s.append('\n');
+            s.append("\nΔ acc with / without = accuracy change on the problems whose chain uses the operation / on the others. "
+                    + "The interaction p tests whether the ablation lowers accuracy more on the operation's problems than on the others: "
+                    + "an exact permutation test of the difference in accuracy change (conditional on each problem's change "
+                    + "broken / fixed / unchanged; one-sided).\n\n");
         }
         conditions(s, "Amplification sweeps", r.amplifications(), c);
         conditions(s, "Swaps", r.swaps(), c);

@@ -39,6 +39,10 @@ class StatisticsTest {
         assertEquals(2.0 * 11 / 1024, CausalStatistics.mcNemarExact(9, 1), 1e-15);
         assertEquals(1.0, CausalStatistics.mcNemarExact(2, 3));
         assertEquals(1.0, CausalStatistics.mcNemarExact(0, 0));
+        // far in the tail: 150 discordant pairs all one way, p = 2 · 2^-150 (a CDF routine underflows to 0 here)
+        assertEquals(Math.pow(2, -149), CausalStatistics.mcNemarExact(150, 0), 1e-12 * Math.pow(2, -149));
+        // 1 of 60 the other way: 2 · (1 + 60) · 2^-60
+        assertEquals(122 * Math.pow(2, -60), CausalStatistics.mcNemarExact(1, 59), 1e-12 * 122 * Math.pow(2, -60));
         // pairs: (T,F)×4 → b=4, (F,T)×1 → c=1, one concordant: p = 2·P(X<=1; 5) = 2·6/32
         boolean[] before = {true, true, true, true, false, true};
         boolean[] after = {false, false, false, false, true, true};

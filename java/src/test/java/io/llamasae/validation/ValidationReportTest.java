@@ -38,7 +38,7 @@ class ValidationReportTest {
         List<ValidatedFeature> specialized = List.of(new ValidatedFeature(300, new FeatureSummary(332, 1, 0.01, 0.01, 1, 1, 1),
                 "operation-specialized", "addition", tiny, ImpactThresholds.defaults().classify(tiny.meanImpact()), null));
         OperationResult op = new OperationResult(332, Operation.ADDITION, 0, 100, null, new Interval(0, 0, 0, 0.95), null, 1.0,
-                FeasibilityConfig.defaults().judge(0));
+                null, FeasibilityConfig.defaults().judge(0));
         return new ValidationResult(cfg, 100, "2026-11-24", new SanityChecks(8, true, true, true, 1.0, 1e-4, 0.93, 449, 12, "all"), 0.4, 0.9,
                 general, specialized, List.of(), List.of(), List.of(op), new ValidationResult.Provenance("m", "s", "d"));
     }
