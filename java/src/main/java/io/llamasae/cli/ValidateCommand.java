@@ -10,6 +10,7 @@ import io.llamasae.engine.Engine;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
+import io.llamasae.lm.GreedyAccuracy;
 import io.llamasae.sae.Sae;
 import io.llamasae.validation.AnswerExtractor;
 import io.llamasae.validation.EditSpecs;
@@ -180,12 +181,12 @@ public final class ValidateCommand implements Callable<Integer> {
         System.err.println(data.summary());
 
         try (Model m = Model.load(ms.model, run.gpuLayers());
-             Engine e = Engine.open(m, run.engineOptions());
+             Engine e = Engine.open(m, run.generationEngineOptions(GreedyAccuracy.longestPrompt(m, samples), maxTokens));
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
             ValidationConfig cfg = ValidationConfig.builder().block(block, ms.layer, conv.label()).position(position).topFeatures(top)
-                    .maxTokens(maxTokens).maxPromptsPerCall(run.batch).scope(sc).replaceWithReconstruction(reconstruction).amplify(amplified)
+                    .maxTokens(maxTokens).maxPromptsPerCall(run.generationBatch()).scope(sc).replaceWithReconstruction(reconstruction).amplify(amplified)
                     .factors(factorValues).swaps(pairs).operationFeatures(ops).specialized(targets).extractor(extractor).thresholds(thresholds)
                     .feasibility(FeasibilityConfig.defaults()).bootstrapResamples(resamples).seed(seed).sanityPrompts(sanityPrompts).build();
             ValidationExperiments exp = new ValidationExperiments(e, ns, cfg);

@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * A malformed line throws {@link DatasetException} naming file:line and the field, unless
  * {@link Options#skipBad()} is set, in which case it is counted in {@link Dataset#skippedLines()}.
  * Equations that do not parse never disappear silently: they stay in {@link Sample#unparsedEquations()}
- * and in {@link Dataset#unparsedEquations()}.
+ * and in {@link Dataset#unparsedEquations()}. A JSON line may carry the model's input verbatim in an
+ * optional {@code prompt} field (then no template is applied): e.g. the question plus the start of
+ * its chain of thought, as the demo's study reads it.
  */
 public final class DatasetReader {
     private static final Pattern ANNOTATION = Pattern.compile("<<([^<>]*)>>");
@@ -150,7 +152,7 @@ public final class DatasetReader {
         while (m.find()) {
             texts.add(m.group(1).trim());
         }
-        return build(file, lineNo, id(node, stem, index), question, texts, finalAnswer, template, unparsed);
+        return build(file, lineNo, id(node, stem, index), question, prompt(file, lineNo, node), texts, finalAnswer, template, unparsed);
     }
 
     private static Sample cotSample(Path file, int lineNo, String stem, int index, String line, PromptTemplate template,
@@ -183,10 +185,15 @@ public final class DatasetReader {
         if (answer == null) {
             throw new DatasetException(file, lineNo, "field 'answer': expected a number or string but found " + ans);
         }
-        return build(file, lineNo, id(node, stem, index), question, texts, answer, template, unparsed);
+        return build(file, lineNo, id(node, stem, index), question, prompt(file, lineNo, node), texts, answer, template, unparsed);
     }
 
-    private static Sample build(Path file, int lineNo, String id, String question, List<String> texts, String answer,
+    /** The optional {@code prompt} field: the model's input verbatim (no template), or null when absent. */
+    private static String prompt(Path file, int lineNo, JsonNode node) {
+        return node.has("prompt") ? requiredText(file, lineNo, node, "prompt") : null;
+    }
+
+    private static Sample build(Path file, int lineNo, String id, String question, String prompt, List<String> texts, String answer,
                                 PromptTemplate template, List<String> unparsed) {
         List<Equation> eqs = new ArrayList<>();
         List<String> bad = new ArrayList<>();
@@ -199,7 +206,7 @@ public final class DatasetReader {
             }
         }
         PromptTemplate tpl = template == null ? PromptTemplate.defaultTemplate() : template;
-        return new Sample(id, tpl.render(question), question, eqs, answer, String.join(" | ", texts), bad);
+        return new Sample(id, prompt != null ? prompt : tpl.render(question), question, eqs, answer, String.join(" | ", texts), bad);
     }
 
     private static String id(JsonNode node, String stem, int index) {

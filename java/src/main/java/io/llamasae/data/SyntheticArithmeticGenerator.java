@@ -175,7 +175,10 @@ public final class SyntheticArithmeticGenerator {
         return kept;
     }
 
-    /** Writes samples as GSM8K jsonl (atomically: temp file + rename). */
+    /**
+     * Writes samples as GSM8K jsonl (atomically: temp file + rename), with a {@code prompt} field when
+     * a sample's prompt is not the default template applied to its question.
+     */
     public static void writeGsm8kJsonl(List<Sample> samples, Path file) {
         ObjectMapper json = new ObjectMapper();
         StringBuilder sb = new StringBuilder();
@@ -190,6 +193,7 @@ public final class SyntheticArithmeticGenerator {
             }
             ans.append("#### ").append(s.answer());
             n.put("answer", ans.toString());
+            if (!s.prompt().equals(PromptTemplate.defaultTemplate().render(s.question()))) n.put("prompt", s.prompt());
             sb.append(n).append('\n');
         }
         try {

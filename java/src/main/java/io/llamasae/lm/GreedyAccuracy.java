@@ -7,6 +7,7 @@ import io.llamasae.engine.EngineOptions;
 import io.llamasae.engine.Generation;
 import io.llamasae.engine.GenerationOptions;
 import io.llamasae.engine.Model;
+import io.llamasae.engine.PromptBatches;
 import io.llamasae.validation.AnswerExtractor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,10 +34,12 @@ public record GreedyAccuracy(int n, int correct, Map<Operation, Tally> byOperati
     /** New tokens generation may produce: the longest chain of the task (3 steps of 3-digit numbers) is ~40. */
     public static final int DEFAULT_MAX_TOKENS = 48;
     /**
-     * Prompts generated together. All of them share one unified KV cache, so every step attends over
-     * all of them: on 128 problems, batches of 32 took 11 s, of 128 took 29 s (2 cores, loaded machine).
+     * Prompts generated together. Each has its own KV cache ({@link EngineOptions#kvPerSequence()}),
+     * so a step costs O(prompts) and large batches amortize the per-step cost. (With the unified
+     * cache every step attended over all prompts of the call: on 128 problems, batches of 32 took
+     * 11 s, of 128 took 29 s, 2 cores, loaded machine.)
      */
-    public static final int DEFAULT_BATCH = 32;
+    public static final int DEFAULT_BATCH = 128;
 
     public record Tally(int n, int correct) {
         public double accuracy() {
@@ -52,40 +55,55 @@ public record GreedyAccuracy(int n, int correct, Map<Operation, Tally> byOperati
     }
 
     /**
-     * Generates greedily for every sample with the model at {@code gguf}.
+     * Generates greedily for every sample with the model at {@code gguf}, on an engine of its own
+     * (plain llama.cpp: no hook; one KV cache per sequence).
      *
      * @param batch    prompts generated together (one decode per step for all of them)
      * @param progress called with the number of problems done after each batch (may be null)
      */
     public static GreedyAccuracy measure(Path gguf, List<Sample> samples, int maxTokens, int threads, int batch, IntConsumer progress) {
         if (samples.isEmpty()) throw new IllegalArgumentException("evaluation: expected at least one problem but found none");
-        AnswerExtractor answers = AnswerExtractor.gsm8k();
-        List<Generated> out = new ArrayList<>(samples.size());
         try (Model model = Model.load(gguf)) {
-            List<int[]> prompts = new ArrayList<>(samples.size());
-            int longest = 1;
-            for (Sample s : samples) {
-                int[] p = model.tokenize(s.prompt(), true);
-                prompts.add(p);
-                longest = Math.max(longest, p.length);
-            }
             int perCall = Math.max(1, Math.min(Math.min(batch, 256), samples.size()));
-            EngineOptions opts = EngineOptions.defaults().withHook(false).withThreads(threads).withSeqMax(perCall)
-                    .withCtx(perCall * (longest + maxTokens));
+            EngineOptions opts = EngineOptions.defaults().withHook(false).withThreads(threads).withKvPerSequence(true).withSeqMax(perCall)
+                    .withCtx(longestPrompt(model, samples) + maxTokens);
             try (Engine engine = Engine.open(model, opts)) {
-                for (int from = 0; from < samples.size(); from += perCall) {
-                    int to = Math.min(samples.size(), from + perCall);
-                    Generation g = engine.generate(prompts.subList(from, to), GenerationOptions.greedy(maxTokens));
-                    for (int i = from; i < to; i++) {
-                        Sample s = samples.get(i);
-                        String text = g.texts().get(i - from);
-                        out.add(new Generated(s.id(), s.answer(), text, answers.isCorrect(text, s.answer())));
-                    }
-                    if (progress != null) progress.accept(to);
-                }
+                return measure(engine, samples, maxTokens, perCall, progress);
             }
         }
+    }
+
+    /**
+     * Generates greedily for every sample on {@code engine} ({@code batch} prompts per call, as its
+     * sequences and context allow) with whatever interventions it has (normally none).
+     */
+    public static GreedyAccuracy measure(Engine engine, List<Sample> samples, int maxTokens, int batch, IntConsumer progress) {
+        if (samples.isEmpty()) throw new IllegalArgumentException("evaluation: expected at least one problem but found none");
+        AnswerExtractor answers = AnswerExtractor.gsm8k();
+        Model model = engine.model();
+        List<int[]> prompts = new ArrayList<>(samples.size());
+        for (Sample s : samples) prompts.add(model.tokenize(s.prompt(), model.info().addBos()));
+        List<String> ids = samples.stream().map(Sample::id).toList();
+        int perCall = Math.min(batch, engine.options().nSeqMax());
+        List<Generated> out = new ArrayList<>(samples.size());
+        for (PromptBatches.Range r : PromptBatches.plan(prompts.stream().mapToInt(t -> t.length).toArray(), ids, perCall,
+                engine.contextSize(), maxTokens, engine.options().kvPerSequence())) {
+            Generation g = engine.generate(prompts.subList(r.from(), r.to()), GenerationOptions.greedy(maxTokens));
+            for (int i = r.from(); i < r.to(); i++) {
+                Sample s = samples.get(i);
+                String text = g.texts().get(i - r.from());
+                out.add(new Generated(s.id(), s.answer(), text, answers.isCorrect(text, s.answer())));
+            }
+            if (progress != null) progress.accept(r.to());
+        }
         return tally(samples, out);
+    }
+
+    /** Tokens of the longest prompt (BOS included when the model adds one). */
+    public static int longestPrompt(Model model, List<Sample> samples) {
+        int longest = 1;
+        for (Sample s : samples) longest = Math.max(longest, model.tokenize(s.prompt(), model.info().addBos()).length);
+        return longest;
     }
 
     static GreedyAccuracy tally(List<Sample> samples, List<Generated> gens) {

@@ -56,6 +56,28 @@ class DatasetReaderTest {
     }
 
     @Test
+    void anExplicitPromptIsTheModelsInputVerbatimAndSurvivesAWriteAndRead() throws IOException {
+        Path p = write("p.jsonl", "{\"question\":\"Q1?\",\"prompt\":\"Question: Q1?\\nAnswer: 20\",\"answer\":\"<<20*3=60>>60\\n#### 60\"}\n");
+        Dataset d = DatasetReader.read(p);
+        assertEquals("Question: Q1?\nAnswer: 20", d.samples().get(0).prompt());
+        assertEquals("20*3=60", d.samples().get(0).cot());
+        Path q = write("cot.jsonl", "{\"question\":\"Q2?\",\"cot\":\"2+3=5\",\"answer\":5,\"prompt\":\"custom\"}\n");
+        assertEquals("custom", DatasetReader.read(q).samples().get(0).prompt());
+        DatasetException bad = assertThrows(DatasetException.class,
+                () -> DatasetReader.read(write("bad.jsonl", "{\"question\":\"Q\",\"answer\":\"#### 1\",\"prompt\":3}\n")));
+        assertTrue(bad.getMessage().contains("bad.jsonl:1") && bad.getMessage().contains("'prompt'"), bad.getMessage());
+        // the generator's writer keeps a non-default prompt, and only then
+        Path out = dir.resolve("round.jsonl");
+        SyntheticArithmeticGenerator.writeGsm8kJsonl(d.samples(), out);
+        List<Sample> again = DatasetReader.read(out).samples();
+        assertEquals(d.samples().get(0).prompt(), again.get(0).prompt());
+        assertEquals(d.samples().get(0).cot(), again.get(0).cot());
+        SyntheticArithmeticGenerator.writeGsm8kJsonl(DatasetReader.read(write("plain.jsonl",
+                "{\"question\":\"Q1?\",\"answer\":\"<<2+3=5>>5\\n#### 5\"}\n")).samples(), out);
+        assertTrue(!Files.readString(out).contains("prompt"), Files.readString(out));
+    }
+
+    @Test
     void plainTextAndFormatOverride() throws IOException {
         Path p = write("prompts.txt", "What is 2+2?\n\nHow many legs?\n");
         Dataset d = DatasetReader.read(p);
