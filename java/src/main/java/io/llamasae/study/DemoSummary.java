@@ -1,44 +1,48 @@
 package io.llamasae.study;
 
-import io.llamasae.sae.MetricsSummary;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.llamasae.io.AtomicFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 
-/** {@code demo-summary.md}: what the demo made, the SAEs' reconstruction metrics, and where every file is. */
+/** {@code demo-summary.md}: what the demo ran, how long each step took, and where every file is. */
 final class DemoSummary {
     static final String NAME = "demo-summary.md";
 
     private DemoSummary() {}
 
-    static Path write(Path out, Demo demo, Map<Integer, MetricsSummary> metrics, List<Path> files) throws IOException {
+    static Path write(Demo demo, ModelStudy.Result trained, ModelStudy.Result control, List<Path> files, double totalSeconds) {
+        Path out = demo.out();
         StringBuilder md = new StringBuilder("# llama-sae demo\n\n");
-        md.append("Everything here was made by `llama-sae demo`: ").append(demo.samples())
-                .append(" synthetic GSM8K-style problems (seed ").append(demo.seed())
-                .append("), a generated 4-block llama-architecture model (n_embd 64, F16), residual activations captured at blocks ")
-                .append(demo.blocks()).append(" (llama.cpp numbering), position ").append(demo.position())
-                .append(", one Top-K SAE per block trained on them (F = ").append(demo.latents()).append(", k = ").append(demo.k())
-                .append(", AuxK on), and the SAE codes computed inside llama.cpp's forward pass for the analysis in `")
-                .append("feature-specialization-report.md` (mode ").append(demo.mode().label()).append(").\n\n");
-        md.append("## SAE reconstruction on the analysed pass\n\n");
-        md.append("Explained variance = 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² over all rows.\n\n");
-        md.append("| block | rows | MSE | explained variance | mean cosine | L0 | dead latents |\n|---|---|---|---|---|---|---|\n");
-        for (var e : metrics.entrySet()) {
-            MetricsSummary m = e.getValue();
-            md.append(String.format("| %d | %d | %.5g | %.4f | %.4f | %.2f | %d (%.1f%%) |%n", e.getKey(), m.rows(), m.mse(),
-                    m.explainedVariance(), m.meanCosine(), m.l0(), m.deadLatents(), 100 * m.deadFraction()));
+        md.append("Everything here was made by `llama-sae demo`; the findings are in [`").append(ControlComparison.REPORT_NAME)
+                .append("`](").append(ControlComparison.REPORT_NAME).append(") (the trained model next to its random-init control).\n\n");
+        md.append(String.format(Locale.ROOT, "Whole run: %.1f s of wall time on %s (load average at the end: %s).%n%n", totalSeconds,
+                Runtime.getRuntime().availableProcessors() + " cores", loadAverage()));
+        md.append("| step | trained (s) | control (s) |\n|---|---:|---:|\n");
+        List<String> steps = List.copyOf(trained.seconds().keySet());
+        List<String> other = List.copyOf(control.seconds().keySet());
+        for (int i = 0; i < steps.size(); i++) {
+            double c = i < other.size() ? control.seconds().get(other.get(i)) : Double.NaN;
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f |%n", steps.get(i), trained.seconds().get(steps.get(i)), c));
         }
         md.append("\n## Files\n\n");
-        md.append("- `data/synthetic-gsm8k.jsonl`, `model/*.gguf`, `activations.safetensors`, `sae/layer*-pos*/` (SAELens format + metrics.json)\n");
+        md.append("- `data/`: the study inputs (GSM8K jsonl whose `prompt` field is the question plus the chain up to the anchor) and the "
+                + "held-out problems; `model/`: the trained model and its twin (extracted from the jar)\n");
+        md.append("- `trained/`, `control/`: per model the reference-style report, JSON files, plots, `validation.md`, the SAEs "
+                + "(`sae/layer{L}-pos-1/`, SAELens format) and the feature dashboard (`dashboard/index.html`)\n");
         for (Path p : files) md.append("- `").append(out.relativize(p)).append("`\n");
         Path file = out.resolve(NAME);
-        Path tmp = Files.createTempFile(out, ".demo-summary", ".tmp");
-        Files.writeString(tmp, md.toString(), StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(file, md.toString());
         return file;
+    }
+
+    /** The first three fields of /proc/loadavg, or "unknown" off Linux. */
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 }
