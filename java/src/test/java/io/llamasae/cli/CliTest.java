@@ -84,35 +84,75 @@ class CliTest {
         }
     }
 
+    /**
+     * The demo on the shipped model and its control (no ../shared needed): both models reported, the
+     * trained model computes and the control does not, at least one ablation is significant
+     * (McNemar p < 0.01 with a bootstrap interval that excludes 0), the operation-level interaction
+     * test is reported, and the per-model reports are consistent.
+     */
     @Test
-    void demoWritesAConsistentReport(@TempDir Path dir) throws Exception {
+    void demoComparesTheTrainedModelWithItsControl(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("demo");
-        Outcome o = run("demo", "--out", out.toString(), "--samples", "400");
+        Outcome o = run("demo", "--out", out.toString(), "--samples", "600", "--held-out", "300");
         assertEquals(0, o.code(), o.err());
-        String md = Files.readString(out.resolve("feature-specialization-report.md"));
         ObjectMapper json = new ObjectMapper();
-        try (Stream<Path> files = Files.list(out)) {
-            long pngs = Files.list(out).filter(p -> p.toString().endsWith(".png")).count();
-            assertTrue(pngs >= 6, "plots for two layers");
-            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("activation_analysis_")).toList()) {
-                JsonNode n = json.readTree(p.toFile());
-                JsonNode meta = n.get("metadata");
-                int analysed = meta.get("total_features_analyzed").asInt();
-                assertEquals(analysed, n.get("all_features").size(), p.toString());
-                long specialized = 0;
-                for (JsonNode f : n.get("all_features")) {
-                    String type = f.get("specialization").get("type").asText();
-                    if (!type.equals("general") && !type.equals("insufficient-evidence")) specialized++;
+        JsonNode cmp = json.readTree(out.resolve("comparison.json").toFile());
+        JsonNode trained = cmp.get("trained");
+        JsonNode control = cmp.get("control");
+        assertEquals("arith-lm.gguf", trained.get("model").asText());
+        assertEquals("arith-lm-init.gguf", control.get("model").asText());
+        assertEquals(300, trained.get("accuracy").get("n").asInt());
+        assertTrue(trained.get("accuracy").get("accuracy").asDouble() >= 0.9, "trained accuracy " + trained.get("accuracy"));
+        assertTrue(control.get("accuracy").get("accuracy").asDouble() <= 0.1, "control accuracy " + control.get("accuracy"));
+        for (JsonNode m : new JsonNode[] {trained, control}) {
+            assertEquals(4, m.get("accuracy").get("by_operation").size(), "per-operation accuracy");
+            assertEquals(2, m.get("layers").size());
+            for (JsonNode l : m.get("layers")) {
+                assertTrue(l.get("type_counts").has("sound") && l.get("type_counts").has("seed"), "both modes");
+                assertTrue(l.get("q_values").get("tests").asInt() > 0, "enrichment tests");
+            }
+            assertEquals(5, m.get("validation").get("top_features").size());
+            assertTrue(m.get("validation").get("sanity_passed").asBoolean(), "sanity checks pass");
+        }
+        boolean significant = false;
+        for (JsonNode f : trained.get("validation").get("top_features")) {
+            JsonNode d = f.get("delta");
+            if (f.get("mcnemar_p").asDouble() < 0.01 && d.get("upper").asDouble() < 0) significant = true;
+        }
+        assertTrue(significant, "an ablation on the trained model with McNemar p < 0.01 and a CI below 0: " + trained.get("validation"));
+        for (JsonNode f : control.get("validation").get("top_features")) {
+            assertTrue(f.get("mcnemar_p").asDouble() >= 0.01, "the control has nothing to lose: " + f);
+        }
+        JsonNode ops = trained.get("validation").get("operation_level");
+        assertTrue(ops.size() >= 1, "operation-level targets on the trained model");
+        for (JsonNode op : ops) assertTrue(op.has("interaction_p"), "interaction test reported: " + op);
+
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("## What survives the control"), md);
+        assertTrue(md.contains("| all | ") && md.contains("| trained | ") && md.contains("| control | "), "side-by-side tables");
+        assertTrue(Files.exists(out.resolve("demo-summary.md")));
+        for (String model : new String[] {"trained", "control"}) {
+            Path m = out.resolve(model);
+            assertTrue(Files.exists(m.resolve("feature-specialization-report.md")), model);
+            assertTrue(Files.exists(m.resolve("validation.md")), model);
+            assertTrue(Files.exists(m.resolve("dashboard/index.html")), model);
+            assertTrue(Files.exists(m.resolve("sae/layer1-pos-1/cfg.json")), model);
+            String report = Files.readString(m.resolve("feature-specialization-report.md"));
+            try (Stream<Path> files = Files.list(m)) {
+                for (Path p : files.filter(f -> f.getFileName().toString().startsWith("activation_analysis_")).toList()) {
+                    JsonNode n = json.readTree(p.toFile());
+                    JsonNode meta = n.get("metadata");
+                    assertEquals(meta.get("total_features_analyzed").asInt(), n.get("all_features").size(), p.toString());
+                    long specialized = 0;
+                    for (JsonNode f : n.get("all_features")) {
+                        String type = f.get("specialization").get("type").asText();
+                        if (!type.equals("general") && !type.equals("insufficient-evidence")) specialized++;
+                    }
+                    assertEquals(specialized, meta.get("specialized_features_found").asLong(), p.toString());
+                    String band = meta.get("rank_range").get(0).asInt() + "-" + meta.get("rank_range").get(1).asInt();
+                    assertTrue(report.contains("Rank " + band) || report.contains("rank " + band), "report covers band " + band);
                 }
-                assertEquals(specialized, meta.get("specialized_features_found").asLong(), p.toString());
-                String band = meta.get("rank_range").get(0).asInt() + "-" + meta.get("rank_range").get(1).asInt();
-                assertTrue(md.contains("Rank " + band) || md.contains("rank " + band), "report covers band " + band);
             }
         }
-        assertTrue(Files.exists(out.resolve("demo-summary.md")));
-        JsonNode validation = json.readTree(out.resolve("validation_results_layer1_pos-1.json").toFile());
-        assertTrue(validation.get("metadata").get("sanity_checks").get("identity_swap").asBoolean(), "sanity checks pass in the demo");
-        assertEquals(5, validation.get("general_features").size());
-        assertTrue(Files.exists(out.resolve("sae/layer1-pos-1/cfg.json")));
     }
 }
