@@ -16,12 +16,13 @@ public final class DemoCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--samples", defaultValue = "" + Demo.DEFAULT_SAMPLES,
-            description = "Study problems (default ${DEFAULT-VALUE}); the SAEs train on every token of the first min(300, N)")
+            description = "Study problems (default ${DEFAULT-VALUE}); the SAEs train on every token of the first min("
+                    + Demo.MAX_SAE_SEQUENCES + ", N)")
     int samples;
 
     @Option(names = "--held-out", defaultValue = "" + Demo.DEFAULT_HELD_OUT,
             description = "Held-out problems for the accuracy table (default ${DEFAULT-VALUE}, at most 500); validation ablates on the "
-                    + "first min(300, N)")
+                    + "first min(" + Demo.MAX_VALIDATION_PROBLEMS + ", N)")
     int heldOut;
 
     @Option(names = "--seed", defaultValue = "2025", description = "Seed of the study problems and of SAE training (default ${DEFAULT-VALUE})")

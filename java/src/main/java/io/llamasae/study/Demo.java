@@ -61,7 +61,7 @@ public record Demo(Path out, int samples, long seed, List<Integer> blocks, Chain
     /** The most reference sequences the SAEs train on (every token of each: ~60 rows per sequence). */
     public static final int MAX_SAE_SEQUENCES = 300;
     /** The most held-out problems the validation ablates on. */
-    public static final int MAX_VALIDATION_PROBLEMS = 300;
+    public static final int MAX_VALIDATION_PROBLEMS = 200;
 
     public Demo {
         blocks = List.copyOf(blocks);
