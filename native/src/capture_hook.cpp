@@ -49,7 +49,7 @@ bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data) {
     const bool last = il == h->n_layer - 1;
     const bool capturing = spec.slot >= 0 && !plan.dests.empty();
     bool editing = false;
-    if (spec.edits.any() && !spec.edits.noop()) {
+    if ((spec.edits.any() && !spec.edits.noop()) || spec.splice != Splice::None) {
         for (int32_t w = 0; w < plan.n_work() && !editing; ++w) editing = edits_row(plan, w, last);
     }
     if (ask) return capturing || editing;  // answered by name only: every "yes" splits the graph and syncs
@@ -99,6 +99,7 @@ bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data) {
     call.n_edit = (int32_t) groups[0].size();
     call.n_code = call.n_edit + (int32_t) groups[1].size();
     if (!spec.sae) call.n_code = 0;
+    if (spec.splice == Splice::Zero && !call.wants_codes) call.n_code = 0;  // zeroed rows need no code
     // The results are the gather target when the captured rows are consecutive result rows in sel order.
     if (capturing && call.n_edit == 0 && plan.dests.size() == call.sel.size()) {
         bool consecutive = true;

@@ -192,6 +192,7 @@ bool CudaBackend::move_rows(LayerCall & c, int32_t d, bool to_scratch, size_t co
 bool CudaBackend::device_capable(LayerCall & c) {
     const llama_sae_sae * sae = c.spec->sae;
     if (!sae) return true;  // rows only
+    if (c.spec->splice != Splice::None) return false;  // spliced-in evaluation: the host path
     const int32_t act = sae->params.activation;
     if (act != LLAMA_SAE_ACT_TOPK_RELU && act != LLAMA_SAE_ACT_TOPK_ABS) return false;
     if (c.k() > LLAMA_SAE_CUDA_MAX_K) return false;

@@ -33,6 +33,20 @@ struct llama_sae_sae {
     }
 };
 
+namespace llama_sae {
+
+// The exact sums of one spliced-in evaluation (llama_sae_context_eval_splice).
+struct SpliceSums {
+    bool valid = false;
+    int64_t ce_tokens = 0;
+    int64_t kl_tokens = 0;
+    std::vector<int32_t> layers;
+    int64_t clean_ce[2] = {0, 0};
+    std::vector<int64_t> sums;  // [8 n_layers]: CE spliced, KL spliced, CE zero, KL zero as (hi, lo)
+};
+
+}  // namespace llama_sae
+
 struct llama_sae_context {
     llama_sae_model * model = nullptr;
     llama_context * lctx = nullptr;
@@ -50,6 +64,9 @@ struct llama_sae_context {
     // Results of the last run (valid while have_results).
     llama_sae::RunResults results;
     bool have_results = false;
+
+    // Sums of the last spliced-in evaluation (eval_splice).
+    llama_sae::SpliceSums splice;
 
     std::unique_ptr<llama_sae::ThreadPool> pool;
     llama_sae::Hook hook;

@@ -41,12 +41,20 @@ struct EditTable {
     bool noop() const;
 };
 
+// What replaces every edited row of a layer during a spliced-in evaluation (splice_eval.cpp).
+enum class Splice : int32_t {
+    None = 0,
+    Reconstruction = 1,  // h' = decode(encode(h)) = b_dec + W_dec^T z
+    Zero = 2,            // h' = 0 (zero ablation)
+};
+
 // What the hook does at one block.
 struct LayerSpec {
     int32_t slot = -1;                    // capture slot, or -1
     const llama_sae_sae * sae = nullptr;  // attached SAE: codes of captured rows, edits
     int32_t k = 0;
     EditTable edits;
+    Splice splice = Splice::None;         // set only by eval_splice, on its own copy of the specs
 };
 
 // Settings every layer call shares.
