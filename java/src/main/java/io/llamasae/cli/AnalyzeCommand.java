@@ -117,6 +117,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             }
             StudyReportWriter.write(out, List.of(result), !noPlots, new PromptTokenContexts(m, samples, dashboardLink, 8, 2));
             var mt = pass.metrics(block, at).summary();
+            io.llamasae.report.FeatureStatsJson.writeMetrics(out, ms.layer, position, mt, null);
             System.out.printf("SAE on %d rows: explained variance %.4f, MSE %.5g, L0 %.2f, dead %.1f%%%n", mt.rows(), mt.explainedVariance(),
                     mt.mse(), mt.l0(), 100 * mt.deadFraction());
             System.out.println("report: " + out.resolve(StudyReportWriter.REPORT_NAME));
