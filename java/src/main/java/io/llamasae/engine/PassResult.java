@@ -40,6 +40,20 @@ public final class PassResult implements java.io.Serializable {
         }
     }
 
+    private PassResult() {}
+
+    /**
+     * Results accumulated elsewhere (benchmarks and tests that build statistics without a pass): the same keys in
+     * both maps, in the order given.
+     */
+    public static PassResult of(Map<Key, FeatureStatistics> statistics, Map<Key, SaeMetrics> metrics, long prompts) {
+        PassResult r = new PassResult();
+        r.statistics.putAll(statistics);
+        r.metrics.putAll(metrics);
+        r.prompts = prompts;
+        return r;
+    }
+
     /** Feature statistics of one (layer, row block) ({@link PassOutput#STATISTICS}). */
     public FeatureStatistics statistics(int block, RowBlock rows) {
         FeatureStatistics s = statistics.get(new Key(block, rows));

@@ -31,11 +31,18 @@ public final class SweepHeatmaps {
 
     /** A grid of values: rows (layer, position), columns, values (NaN: no value). */
     public record Grid(String title, String valueLabel, List<SweepEntry> rows, List<String> columns, double[][] values, boolean scaledPerColumn) {
-        /** The colour value of a cell in [0, 1] (scaled per column, or the value itself clamped), NaN without a value. */
+        /**
+         * The colour value of a cell in [0, 1] (scaled per column, else relative to the grid's largest value, 1 for
+         * shares), NaN without a value.
+         */
         double shade(int r, int c) {
             double v = values[r][c];
             if (!Double.isFinite(v)) return Double.NaN;
-            if (!scaledPerColumn) return Math.max(0, Math.min(1, v));
+            if (!scaledPerColumn) {
+                double max = 1;
+                for (double[] row : values) for (double x : row) if (Double.isFinite(x)) max = Math.max(max, x);
+                return Math.max(0, v / max);
+            }
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;
             for (double[] row : values) {
@@ -74,7 +81,7 @@ public final class SweepHeatmaps {
                 (e, c) -> e.specializedShareByBand().getOrDefault(bands.get(c), Double.NaN), false));
         List<String> ops = new ArrayList<>(entries.get(0).enrichedOperations().keySet());
         Grid opGrid = grid("Features tied to each operation (" + entries.get(0).layerWide().config().mode().label() + " mode)", "features",
-                entries, ops, (e, c) -> e.enrichedOperations().get(ops.get(c)), true);
+                entries, ops, (e, c) -> e.enrichedOperations().get(ops.get(c)), false);
         out.add(opGrid);
         out.add(grid("SAE metrics by layer (colour: each metric scaled to its range over the rows)", "value", entries, METRICS,
                 (e, c) -> metric(e, METRICS.get(c)), true));
@@ -102,24 +109,31 @@ public final class SweepHeatmaps {
         int rows = g.rows().size();
         HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(640, 140 * g.columns().size() + 200)).height(Math.max(320, 36 * rows + 160))
                 .title(g.title()).build();
-        chart.getStyler().setShowValue(true);
+        // Cells show their values where the colour is the value itself (shares, counts); per-column scaled colours
+        // (metrics of different units) show none: the numbers are in sweep.md and sweep.html.
+        boolean raw = !g.scaledPerColumn();
+        chart.getStyler().setShowValue(raw);
         chart.getStyler().setPlotContentSize(1.0);
-        chart.getStyler().setMin(0);
-        chart.getStyler().setMax(1);
         chart.getStyler().setRangeColors(new Color[] {new Color(0xF7FBFF), new Color(0x6BAED6), new Color(0x08306B)});
-        chart.getStyler().setHeatMapDecimalValueFormatter(v -> String.format(Locale.ROOT, "%.2f", v));
+        chart.getStyler().setHeatMapValueDecimalPattern("0.##");
         chart.getStyler().setLegendVisible(false);
+        double max = 0;
         List<String> x = new ArrayList<>(g.columns());
         List<String> y = new ArrayList<>();
-        for (SweepEntry e : g.rows()) y.add(rowLabel(e));
+        for (int r = rows - 1; r >= 0; r--) y.add(rowLabel(g.rows().get(r)));   // the first row on top
         List<Number[]> cells = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < x.size(); c++) {
                 double s = g.shade(r, c);
-                if (Double.isFinite(s)) cells.add(new Number[] {c, r, s});
+                if (!Double.isFinite(s)) continue;
+                double v = raw ? g.values()[r][c] : s;
+                max = Math.max(max, v);
+                cells.add(new Number[] {c, rows - 1 - r, v});
             }
         }
         if (cells.isEmpty()) cells.add(new Number[] {0, 0, 0.0});
+        chart.getStyler().setMin(0);
+        chart.getStyler().setMax(raw ? Math.max(1, max) : 1);
         chart.addSeries(g.valueLabel(), x, y, cells);
         try {
             AtomicFiles.writeBytes(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
