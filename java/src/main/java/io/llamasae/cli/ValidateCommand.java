@@ -123,6 +123,7 @@ public final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ms.require();
         // everything that can be checked without the model comes first
         LayerConvention conv = ms.layerConvention();
         InterveneCommand.checkLayer(ms.layer, conv);

@@ -12,12 +12,14 @@ import io.llamasae.scaleout.PartitionInput;
 import io.llamasae.scaleout.ShardSink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Streams a sweep's codes ({@code layer{L}.pos{P}.indices} I32 [N, k], {@code .values} F32 [N, k}) and activations
- * ({@code layer{L}.pos{P}} F32 [N, n_embd]) into the partition's shards, each batch's (layer, position) block appended
+ * ({@code layer{L}.pos{P}} F32 [N, n_embd]) into the partition's shards, with the token position of every row of a
+ * position ({@code pos{P}.position} I32 [N], in the codes file), each batch's (layer, position) block appended
  * straight from engine memory; the files follow the project's codes and activation conventions, so {@code analyze
  * --codes}, {@code stats} and {@code train} read them. {@code __metadata__}: {@code sample_ids} (the partition's),
  * {@code first_sample}, {@code partition}, {@code layer_convention}, {@code layers}, {@code positions}, {@code model},
@@ -48,6 +50,9 @@ final class SweepShardWriter implements PassConsumer {
             }
         }
         if (codes != null) {
+            // The token position of each row (negative positions resolve per prompt), so analyze --codes reports the same
+            // positions as a pass over the model.
+            for (int p : spec.positions()) codes.declare(positionTensor(p), DType.I32);
             metadata(codes, input, engine);
             codes.putMetadata("format", "llama-sae-codes/1");
             var saes = engine.saes().values().stream().map(s -> s.sae()).toList();
@@ -81,11 +86,24 @@ final class SweepShardWriter implements PassConsumer {
         w.putMetadata("model", engine.model().path().getFileName().toString());
     }
 
+    /** The row positions of position {@code p}'s tensors: {@code pos{P}.position} (I32 [N]). */
+    static String positionTensor(int p) {
+        return "pos" + p + ".position";
+    }
+
     @Override
     public void accept(PassBatch batch) throws IOException {
         if (batch.variant() != 0 || (codes == null && activations == null)) return;
         RunResult r = batch.result();
         List<Integer> blocks = spec.blocks();
+        if (codes != null) {
+            for (int b = 0; b < r.nBlocks(); b++) {
+                ByteBuffer pos = ByteBuffer.allocate(4 * r.blockRows(b)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                IntBuffer all = r.rowPositions();
+                for (long i = r.blockOffset(b); i < r.blockOffset(b) + r.blockRows(b); i++) pos.putInt(all.get((int) i));
+                codes.appendRows(positionTensor(spec.positions().get(b)), pos.flip());
+            }
+        }
         for (int slot = 0; slot < blocks.size(); slot++) {
             for (int b = 0; b < r.nBlocks(); b++) {
                 String name = spec.tensorName(blocks.get(slot), spec.positions().get(b));

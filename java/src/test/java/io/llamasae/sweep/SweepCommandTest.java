@@ -192,6 +192,30 @@ class SweepCommandTest {
     }
 
     @Test
+    void analyzeCodesReadsTheSweepsCodesWithoutTheModelAndWritesTheSameFiles() throws Exception {
+        Path fromCodes = dir.resolve("analyze-codes");
+        assertEquals(0, Main.run("analyze", "--codes", sweep.resolve("codes.safetensors").toString(), "--layers", "0,1,2", "--position",
+                "-1", "--dataset", dataset.toString(), "--ranks", RANKS, "--no-plots", "--out", fromCodes.toString()));
+        int compared = 0;
+        try (Stream<Path> files = Files.list(fromCodes)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                String name = f.getFileName().toString();
+                int layer = Integer.parseInt(name.replaceAll(".*_layer(\\d+)_pos.*", "$1"));
+                Path mine = sweep.resolve(SweepReport.layerDir(layer, -1)).resolve(name);
+                assertArrayEquals(Files.readAllBytes(mine), Files.readAllBytes(f), name + ": analyze --codes differs from the sweep");
+                compared++;
+            }
+        }
+        assertEquals(BLOCKS * 3, compared, "two rank bands and the labels per layer");
+        // stored codes and a model are two sources: refused together, like a missing layer
+        assertEquals(2, Main.run("analyze", "--codes", sweep.resolve("codes.safetensors").toString(), "--layer", "0", "--position", "-1",
+                "--model", model.toString(), "--dataset", dataset.toString(), "--out", dir.resolve("bad").toString()));
+        assertEquals(2, Main.run("analyze", "--codes", sweep.resolve("codes.safetensors").toString(), "--layer", "7", "--position", "-1",
+                "--dataset", dataset.toString(), "--out", dir.resolve("bad").toString()));
+        assertEquals(2, Main.run("analyze", "--position", "-1", "--dataset", dataset.toString(), "--out", dir.resolve("bad").toString()));
+    }
+
+    @Test
     void statsReadsTheSweepsCodesWithoutTheModel() throws Exception {
         Path codes = sweep.resolve("codes.safetensors");
         Path stats = dir.resolve("stats.json");

@@ -89,7 +89,7 @@ class SweepSparkJobTest {
         try (SafetensorsReader r = SafetensorsReader.open(baseline.resolve("codes.safetensors"))) {
             for (String t : r.tensors().keySet()) expected.put(t, bytes(r, t));
         }
-        assertEquals(2 * 2 * SparkFixture.BLOCKS, expected.size(), "indices and values per layer and position: " + expected.keySet());
+        assertEquals(2 * 2 * SparkFixture.BLOCKS + 2, expected.size(), "indices and values per layer and position, positions: " + expected.keySet());
         int expectFirst = 0;
         for (JsonNode p : manifest.get("partitions")) {
             assertEquals(expectFirst, p.get("first_sample").asInt());
