@@ -140,7 +140,7 @@ public final class SweepTraining {
                         extra.put("training_samples", nTrain);
                         extra.put("heldout_samples", heldOut);
                         TopKSaeTrainer.writeResult(results.get(i), dirs.get(i), extra);
-                        if (held != null) writeHeldOut(dirs.get(i), TopKSaeTrainer.evaluate(results.get(i).sae(), held), heldOut);
+                        if (held != null) HeldOutMetrics.write(dirs.get(i), TopKSaeTrainer.evaluate(results.get(i).sae(), held), heldOut, null);
                     }
                 }
                 for (int i = 0; i < labels.size(); i++) {
@@ -165,13 +165,6 @@ public final class SweepTraining {
             parts.add(new ConcatenatedActivations.Part(new SafetensorsActivations(r, name), from, count));
         }
         return new ConcatenatedActivations(parts);
-    }
-
-    private static void writeHeldOut(Path dir, MetricsSummary m, int samples) throws IOException {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("heldout_samples", samples);
-        doc.put("metrics", m);
-        AtomicFiles.writeBytes(dir.resolve("heldout_metrics.json"), JSON.writeValueAsBytes(doc));
     }
 
     private static boolean trained(Path dir) {

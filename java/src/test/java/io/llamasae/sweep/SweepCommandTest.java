@@ -60,7 +60,8 @@ class SweepCommandTest {
         for (int b = 0; b < BLOCKS; b++) SaeLensWriter.write(RandomSaes.gaussian(100 + b, D, LATENTS, K), saes.resolve("layer" + b));
         sweep = dir.resolve("sweep");
         assertEquals(0, Main.run("sweep", "--model", model.toString(), "--saes", saes.toString(), "--dataset", dataset.toString(),
-                "--positions", "3,-1", "--batch", BATCH, "--ranks", RANKS, "--ce-samples", "16", "--codes", "--out", sweep.toString()));
+                "--positions", "3,-1", "--batch", BATCH, "--ranks", RANKS, "--ce-samples", "16", "--codes", "--delphi-cache",
+                dir.resolve("delphi").toString(), "--delphi-splits", "2", "--out", sweep.toString()));
     }
 
     /** Runs analyze on one (layer, position) with the sweep's settings; returns its folder. */
@@ -213,6 +214,17 @@ class SweepCommandTest {
         assertEquals(2, Main.run("analyze", "--codes", sweep.resolve("codes.safetensors").toString(), "--layer", "7", "--position", "-1",
                 "--dataset", dataset.toString(), "--out", dir.resolve("bad").toString()));
         assertEquals(2, Main.run("analyze", "--position", "-1", "--dataset", dataset.toString(), "--out", dir.resolve("bad").toString()));
+    }
+
+    @Test
+    void theDelphiCacheHoldsEveryLayer() throws Exception {
+        for (int b = 0; b < BLOCKS; b++) {
+            Path hook = dir.resolve("delphi").resolve("layers." + b);
+            assertTrue(Files.isRegularFile(hook.resolve("config.json")), "config of " + hook);
+            try (Stream<Path> files = Files.list(hook)) {
+                assertEquals(2, files.filter(p -> p.toString().endsWith(".safetensors")).count(), "two latent splits in " + hook);
+            }
+        }
     }
 
     @Test
