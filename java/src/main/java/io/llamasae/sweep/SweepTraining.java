@@ -1,7 +1,6 @@
 package io.llamasae.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.Capture;
 import io.llamasae.engine.CaptureSpec;
@@ -11,10 +10,8 @@ import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.ModelInfo;
 import io.llamasae.engine.RowBlock;
-import io.llamasae.io.AtomicFiles;
 import io.llamasae.sae.Activation;
 import io.llamasae.sae.LayerSaes;
-import io.llamasae.sae.MetricsSummary;
 import io.llamasae.sae.Sae;
 import io.llamasae.sae.SaeLoader;
 import io.llamasae.sae.safetensors.SafetensorsReader;
@@ -47,7 +44,6 @@ import java.util.function.IntConsumer;
  * given SAEs; the spliced-in evaluation runs on the held-out samples.
  */
 public final class SweepTraining {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     public static final String ACTIVATIONS = "activations.safetensors";
 
     private SweepTraining() {}

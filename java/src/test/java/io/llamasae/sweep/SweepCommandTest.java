@@ -217,6 +217,20 @@ class SweepCommandTest {
     }
 
     @Test
+    void validateLayersValidatesEveryLayerOfTheSweepsFolder() throws Exception {
+        Path v = dir.resolve("validate");
+        assertEquals(0, Main.run("validate", "--model", model.toString(), "--sae", saes.toString(), "--layers", "all", "--dataset",
+                dataset.toString(), "--position", "-1", "--limit", "6", "--top", "1", "--max-tokens", "4", "--sanity-prompts", "2",
+                "--resamples", "50", "--no-plots", "--out", v.toString()));
+        for (int layer = 0; layer < BLOCKS; layer++) {
+            assertTrue(Files.isRegularFile(v.resolve("layer" + layer).resolve("validation_results_layer" + layer + "_pos-1.json")),
+                    "layer " + layer);
+        }
+        assertEquals(2, Main.run("validate", "--model", model.toString(), "--sae", saes.toString(), "--layers", "all", "--amplify", "3",
+                "--dataset", dataset.toString(), "--position", "-1", "--out", v.toString()));
+    }
+
+    @Test
     void theDelphiCacheHoldsEveryLayer() throws Exception {
         for (int b = 0; b < BLOCKS; b++) {
             Path hook = dir.resolve("delphi").resolve("layers." + b);
