@@ -50,6 +50,22 @@ PlanInputs plan_inputs(const llama_sae_context & c) {
     return in;
 }
 
+namespace {
+
+// Resizes a results buffer to n elements (0 frees it). A buffer that is about to move or be freed
+// is first released by a backend that page-locked it (the CUDA backend pins large results).
+template <class T>
+void resize_results(llama_sae_context & c, std::vector<T> & v, size_t n) {
+    if (v.capacity() > 0 && (n == 0 || n > v.capacity()) && c.hook.cuda) c.hook.cuda->release_host(v.data());
+    if (n == 0) {
+        std::vector<T>().swap(v);
+    } else {
+        v.resize(n);
+    }
+}
+
+}  // namespace
+
 void allocate_results(llama_sae_context & c, RowLayout layout, int32_t n_prompts) {
     RunResults & R = c.results;
     R.layout = std::move(layout);
@@ -57,24 +73,21 @@ void allocate_results(llama_sae_context & c, RowLayout layout, int32_t n_prompts
     const int32_t n_blocks = R.layout.n_blocks();
     const int32_t d = c.model->n_embd;
     const uint32_t outputs = c.config.outputs;
+    for (size_t slot = c.capture.layers.size(); slot < R.slots.size(); ++slot) {  // slots about to go
+        resize_results(c, R.slots[slot].rows, 0);
+        resize_results(c, R.slots[slot].idx, 0);
+        resize_results(c, R.slots[slot].val, 0);
+    }
     R.slots.resize(c.capture.layers.size());
     for (size_t slot = 0; slot < c.capture.layers.size(); ++slot) {
         SlotResults & s = R.slots[slot];
         const LayerSpec & spec = c.layers[c.capture.layers[slot]];
         // resize, not assign: runs of the same size reuse (and never clear) the buffers
-        if (outputs & LLAMA_SAE_OUTPUT_ROWS) {
-            s.rows.resize((size_t) n_rows * d);
-        } else {
-            std::vector<float>().swap(s.rows);
-        }
+        resize_results(c, s.rows, (outputs & LLAMA_SAE_OUTPUT_ROWS) ? (size_t) n_rows * d : 0);
         s.k = spec.sae ? spec.k : 0;
-        if (s.k > 0 && (outputs & LLAMA_SAE_OUTPUT_CODES)) {
-            s.idx.resize((size_t) n_rows * s.k);
-            s.val.resize((size_t) n_rows * s.k);
-        } else {
-            std::vector<int32_t>().swap(s.idx);
-            std::vector<float>().swap(s.val);
-        }
+        const bool codes = s.k > 0 && (outputs & LLAMA_SAE_OUTPUT_CODES);
+        resize_results(c, s.idx, codes ? (size_t) n_rows * s.k : 0);
+        resize_results(c, s.val, codes ? (size_t) n_rows * s.k : 0);
         const bool stats = s.k > 0 && (outputs & (LLAMA_SAE_OUTPUT_STATS | LLAMA_SAE_OUTPUT_METRICS));
         s.stats.resize(stats ? n_blocks : 0);
         const bool full = outputs & LLAMA_SAE_OUTPUT_STATS;  // METRICS alone needs only the counts
@@ -101,9 +114,13 @@ void decode_call(llama_sae_context & c, llama_batch & batch, const CallPlan & pl
     c.hook.plan = &plan;
     c.hook.error.clear();
     const int32_t rc = llama_decode(c.lctx, batch);
+    // Work the backends deferred past the callbacks (always: an aborted call leaves none behind).
+    std::string deferred;
+    const bool finished = c.hook.cpu->finish_call(&deferred) && (!c.hook.cuda || c.hook.cuda->finish_call(&deferred));
     c.hook.plan = nullptr;
     if (!c.hook.error.empty()) fail(LLAMA_SAE_ERR_DECODE, c.hook.error);
     if (rc != 0) fail(LLAMA_SAE_ERR_DECODE, "llama_decode returned " + std::to_string(rc));
+    if (!finished) fail(LLAMA_SAE_ERR_DECODE, deferred);
 }
 
 void finish_run(llama_sae_context & c) {

@@ -112,6 +112,12 @@ public:
     virtual bool finish_run(std::vector<SlotResults> & slots, std::string * error) = 0;
     // One layer call; false with call.error set on failure.
     virtual bool run_layer(LayerCall & call) = 0;
+    // After each llama_decode of a run: work a backend deferred past the callbacks (the CUDA
+    // backend's host consumers) is finished here. False with *error set on failure.
+    virtual bool finish_call(std::string * error) { (void) error; return true; }
+    // A results buffer (rows, indices, values) is about to be freed or moved: a backend that
+    // page-locked it releases it first.
+    virtual void release_host(const void * p) { (void) p; }
 };
 
 // The host consumers of captured rows, shared by the backends. x: [len(sel), d] host rows in sel
