@@ -152,7 +152,7 @@ def main():
             p("```\n")
 
     # ---- engine
-    for name, title in [("bench_hook.log", "Engine, cb_eval hook"), ("bench_hook_in_graph.log", "Engine, in-graph hook")]:
+    for name, title in [("bench_hook.log", "Engine, cb_eval hook"), ("bench_hook_no_cuda_graphs.log", "Engine, cb_eval hook, GGML_CUDA_DISABLE_GRAPHS=1 (decode)")]:
         text = read(out, name)
         if text is None:
             continue

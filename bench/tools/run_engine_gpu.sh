@@ -110,13 +110,13 @@ if [ -z "${SKIP_ENGINE:-}" ]; then
   LLAMA_SAE_TEST_MODEL=.devcarry/test-model.gguf step test_engine_cuda 180 $e/test_engine_cuda
   step test_engine_specs 180 $e/test_engine_specs
   step test_engine_smoke 180 $e/test_engine_smoke
-  [ -x $e/test_engine_in_graph ] && LLAMA_SAE_TEST_MODEL=.devcarry/test-model.gguf step test_engine_in_graph 180 $e/test_engine_in_graph
+  # the in-graph hook against the callback hook (CPU backend in this version, on the 4-block test model)
+  LLAMA_SAE_TEST_MODEL=.devcarry/test-model.gguf step test_engine_in_graph 180 $e/test_engine_in_graph
   reps=$([ -n "$quick" ] && echo 3 || echo 5)
   # bench_hook MODEL ngl prompts prompt_len latents k gen_tokens study_prompts sections reps
   LLAMA_SAE_HOOK_PROFILE=1 step bench_hook 420 $e/bench_hook $work/bench-1b.gguf -1 64 64 16384 64 32 1495 prefill,sweep,decode,study $reps
-  if grep -q "LLAMA_SAE_HOOK=graph" native/bench/engine/bench_hook.cpp 2>/dev/null; then
-    LLAMA_SAE_HOOK=graph step bench_hook_in_graph 420 $e/bench_hook $work/bench-1b.gguf -1 64 64 16384 64 32 1495 prefill,sweep,decode,study $reps
-  fi
+  # the same without llama.cpp's CUDA graphs (GGML_CUDA_DISABLE_GRAPHS=1): what graph capture gives the plain forward
+  GGML_CUDA_DISABLE_GRAPHS=1 LLAMA_SAE_HOOK_PROFILE=1 step bench_hook_no_cuda_graphs 300 $e/bench_hook $work/bench-1b.gguf -1 64 64 16384 64 32 1495 decode $reps
 fi
 echo "total $(( $(date +%s) - t_start ))s" | tee -a "$out/steps.txt"
 python3 bench/tools/gpu_results.py "$out" > "$out/results.md" 2> "$out/gpu_results.err" || echo "gpu_results.py failed (see gpu_results.err)"

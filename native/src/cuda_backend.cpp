@@ -41,6 +41,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace llama_sae {
@@ -109,6 +110,9 @@ bool device_edit_list(const EditTable & et, int32_t F, std::vector<llama_sae_cud
 struct PinnedBuffer {
     void * p = nullptr;
     size_t bytes = 0;
+    PinnedBuffer() = default;
+    PinnedBuffer(const PinnedBuffer &) = delete;
+    PinnedBuffer & operator=(const PinnedBuffer &) = delete;
     ~PinnedBuffer() { if (p) cudaFreeHost(p); }
     // Callers synchronize the work stream before a buffer can move (its copies may be in flight).
     bool reserve(size_t need, LayerCall & c) {
@@ -183,7 +187,7 @@ private:
     Backend * host_;
     cudaStream_t stream_ = nullptr;  // work: encode, statistics, edits, copies to the host
     cudaStream_t copy_ = nullptr;    // gathers out of llama.cpp's tensors
-    std::vector<LayerBuffers> buffers_;            // per layer
+    std::vector<std::unique_ptr<LayerBuffers>> buffers_;  // per layer (stable: pending copies point into them)
     std::vector<LayerEdits> edits_;                // per layer
     std::vector<std::vector<DeviceStats>> stats_;  // [slot][block]
     std::vector<Pending> pending_;                 // this decode call's captured layers
@@ -198,11 +202,12 @@ CudaBackend::~CudaBackend() {
     for (auto & e : edits_) llama_sae_cuda_edits_free(e.table);
     for (auto & slot : stats_) for (auto & s : slot) llama_sae_cuda_stats_free(s.stats);
     for (auto & lb : buffers_) {
-        cudaFree(lb.x);
-        cudaFree(lb.idx);
-        cudaFree(lb.val);
-        cudaFree(lb.rows);
-        if (lb.gathered) cudaEventDestroy(lb.gathered);
+        if (!lb) continue;
+        cudaFree(lb->x);
+        cudaFree(lb->idx);
+        cudaFree(lb->val);
+        cudaFree(lb->rows);
+        if (lb->gathered) cudaEventDestroy(lb->gathered);
     }
     for (auto & [p, bytes] : pinned_) {
         if (bytes) cudaHostUnregister(const_cast<void *>(p));
@@ -441,7 +446,8 @@ bool CudaBackend::run_layer(LayerCall & c) {
     const int32_t k = c.k();
     const size_t n = c.sel.size();
     if (buffers_.size() <= (size_t) c.layer) buffers_.resize((size_t) c.layer + 1);
-    LayerBuffers & lb = buffers_[c.layer];
+    if (!buffers_[c.layer]) buffers_[c.layer] = std::make_unique<LayerBuffers>();
+    LayerBuffers & lb = *buffers_[c.layer];
     // A layer met twice in one call (never with one ubatch per call) would overwrite its rows.
     for (const Pending & p : pending_) {
         if (p.call.layer == c.layer && !wait(c, sync_stream, stream_, "synchronize")) return false;
