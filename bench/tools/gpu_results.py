@@ -61,7 +61,9 @@ def main():
     for line in (steps or "").splitlines():
         m = re.match(r"(\S+) rc=(\d+) (?:waited )?(\d+)s", line)
         if m:
-            p(f"| {m.group(1)} | {m.group(2)}{'' if m.group(2) == '0' else ' **FAILED**'} | {m.group(3)} |")
+            rc = m.group(2)
+            note = "" if rc == "0" else (" (skipped)" if rc == "77" else (" **TIMED OUT**" if rc in ("124", "137") else " **FAILED**"))
+            p(f"| {m.group(1)} | {rc}{note} | {m.group(3)} |")
         elif line.startswith("total"):
             p(f"| total | | {line.split()[1]} |")
     p("")

@@ -9,9 +9,7 @@
 // version the in-graph op runs on the CPU backend). Skipped (77) without the patched llama.cpp.
 #include "engine_test_util.h"
 
-#include <cmath>
 #include <functional>
-#include <random>
 
 static int failures = 0;
 #define CHECK(cond, ...) do { if (!(cond)) { std::printf("FAIL %s:%d: ", __FILE__, __LINE__); std::printf(__VA_ARGS__); std::printf("\n"); failures++; } } while (0)
@@ -101,14 +99,9 @@ int main() {
     const int32_t d = info.n_embd, L = info.n_layer, F = 96, K = 8;
     std::printf("model %s: %d layers, n_embd %d (CPU backend)\n", info.description, L, d);
 
-    std::mt19937 rng(11);
-    std::normal_distribution<float> g(0.0f, 1.0f);
-    std::vector<float> we((size_t) F * d), wd((size_t) F * d), be(F), bd(d, 0.0f);
-    for (auto & x : we) x = g(rng) / std::sqrt((float) d);
-    for (auto & x : wd) x = g(rng) / std::sqrt((float) d);
-    for (auto & x : be) x = 0.05f * g(rng);
-    llama_sae_sae * sae = nullptr;
-    OK(llama_sae_sae_create({d, F, K, LLAMA_SAE_ACT_TOPK_RELU}, we.data(), be.data(), wd.data(), bd.data(), nullptr, &sae));
+    RandomSae random;
+    make_random_sae(random, d, F, K, 11, 0.05f);
+    const llama_sae_sae * sae = random.sae;
 
     std::vector<int32_t> tokens, offsets;
     tokenize_all(m, {"Question: Tom has 12 apples and buys 7 more. How many?", "20*3=60 | 60+5=65", "48/2=24 | 24+48=72 | 72-5=67"},
@@ -253,7 +246,6 @@ int main() {
     CHECK(llama_sae_context_init(m, cp, &bad) == LLAMA_SAE_ERR_INVALID_ARGUMENT && bad == nullptr, "hook_mode 5 accepted");
     std::printf("hook_mode 5: %s\n", llama_sae_last_error());
 
-    llama_sae_sae_free(sae);
     llama_sae_model_free(m);
     std::printf("%s (%d failures)\n", failures ? "FAILED" : "in-graph hook equals the callback hook", failures);
     return failures ? 1 : 0;
