@@ -26,6 +26,7 @@
 #include <cstdlib>
 
 #include "block_select.cuh"
+#include "chunk_plan.h"
 #include "cublas_runtime.h"
 #include "sae_internal.cuh"
 
@@ -456,16 +457,11 @@ Plan make_plan(const llama_sae_cuda_sae* s, int T, int k, Path path) {
     p.C = std::min(k + s->margin, s->F);
     p.Ccap = p.C + kTieSlack;
     p.nseg = (s->F + kSegment - 1) / kSegment;
-    // Chunks: [Tc tokens] x [Fc latents] of P at a time. Fc is a multiple of the segment (chunks
-    // never split a segment) unless one chunk holds every latent.
-    p.Tc = path == Path::cublas ? std::min(T, kCublasTokens) : T;
-    const int64_t budget = path == Path::cublas ? cublas_p_budget(s) : kPBudget;
-    if (s->F <= kSegment) {
-        p.Fc = s->F;
-    } else {
-        int64_t fc = std::max<int64_t>(kSegment, budget / p.Tc / kSegment * kSegment);
-        p.Fc = (int)std::min<int64_t>(fc, round_up(s->F, kSegment));
-    }
+    // Chunks of P (chunk_plan.h): all tokens at once on the GEMV/WMMA paths, <= 512 on cuBLAS.
+    const ChunkShape cs = chunk_shape(T, s->F, path == Path::cublas ? kCublasTokens : 0,
+                                      path == Path::cublas ? cublas_p_budget(s) : kPBudget, kSegment);
+    p.Tc = cs.Tc;
+    p.Fc = cs.Fc;
     p.T_pad = (int)round_up(T, TC_BN);
     size_t off = (size_t)round_up((int64_t)p.Tc * p.Fc * 4, 256);
     const size_t cand = (size_t)round_up((int64_t)T * p.nseg * p.Ccap * 4, 256);
