@@ -119,11 +119,27 @@ struct llama_sae_context_params {
     int32_t n_threads;    // CPU threads (0 = all cores)
     bool    hook;         // install the eval callback; false = plain llama.cpp (the baseline)
     bool    kv_f32;       // F32 KV cache and no flash attention (exact comparisons with references)
+    int32_t hook_mode;    // LLAMA_SAE_HOOK_*: how the hook joins llama.cpp's forward pass (when hook)
 };
+
+// Hook modes (llama_sae_context_params.hook_mode; the environment variable LLAMA_SAE_HOOK=callback
+// or =graph overrides the field, for benchmarks). Both run the same per-layer pipeline with the same
+// results (test_engine_in_graph checks them against each other).
+#define LLAMA_SAE_HOOK_CALLBACK 0  // llama.cpp's eval callback: each hooked layer splits the graph and
+                                   // synchronizes (the reference path; the default)
+#define LLAMA_SAE_HOOK_IN_GRAPH 1  // an op inside llama.cpp's graph at each hooked layer (no split).
+                                   // Needs the project's llama.cpp patch (llama_sae_has_in_graph_hook);
+                                   // in this version for models on the CPU backend (n_gpu_layers = 0):
+                                   // other models are refused with ERR_INVALID_ARGUMENT
+
+// True when this build's llama.cpp carries the per-layer graph hook (cmake/patches/), so contexts
+// can use LLAMA_SAE_HOOK_IN_GRAPH.
+bool llama_sae_has_in_graph_hook(void);
 
 struct llama_sae_context_params llama_sae_context_default_params(void);
 
-// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT or ERR_INTERNAL (llama.cpp refused the context).
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (also: an in-graph hook this build or model cannot
+// run) or ERR_INTERNAL (llama.cpp refused the context).
 int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context_params params,
                                llama_sae_context ** out_ctx);
 

@@ -21,6 +21,7 @@ struct llama_sae_model {
     int32_t n_layer = 0;
     int32_t n_embd = 0;
     int32_t n_vocab = 0;
+    int32_t n_gpu_layers = 0;  // as loaded (llama_sae_model_params)
 };
 
 struct llama_sae_sae {
@@ -53,6 +54,7 @@ struct llama_sae_context {
     llama_sae_context_params params{};
     int32_t n_ctx = 0;
     bool keep_last_rows = false;  // llama.cpp keeps captured last-layer rows without logits (the patch)
+    bool in_graph = false;        // LLAMA_SAE_HOOK_IN_GRAPH: the hook runs as ops inside llama.cpp's graph
 
     // What runs capture and produce (set_capture, set_capture_generated, set_outputs).
     llama_sae::CaptureSpec capture;
