@@ -12,10 +12,11 @@ import picocli.CommandLine.Option;
 
 /** Model, SAE and layer options shared by analyze, intervene and validate ({@code @Mixin}). */
 public final class ModelSaeOptions {
-    @Option(names = "--model", required = true, description = "GGUF model file")
+    // --model, --sae and --layer are required (require()) except by analyze --codes, which reads stored codes
+    @Option(names = "--model", description = "GGUF model file")
     Path model;
 
-    @Option(names = "--sae", required = true, description = "SAE directory or .safetensors file")
+    @Option(names = "--sae", description = "SAE directory or .safetensors file")
     Path sae;
 
     @Option(names = "--sae-format", description = "saelens, sparsify, reference, dictionary_learning (default: detected)")
@@ -24,11 +25,21 @@ public final class ModelSaeOptions {
     @Option(names = "--k", description = "Top-K of the SAE (default: from its config)")
     Integer k;
 
-    @Option(names = "--layer", required = true, description = "Layer the SAE belongs to (see --layer-convention)")
-    int layer;
+    @Option(names = "--layer", description = "Layer the SAE belongs to (see --layer-convention)")
+    Integer layer;
 
     @Option(names = "--layer-convention", defaultValue = "llama.cpp", description = "llama.cpp (block index, default) or hf (hidden_states)")
     String convention;
+
+    /** Fails with a one-line message (exit code 2) naming the missing options among --model, --sae and --layer. */
+    void require() {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        if (model == null) missing.add("'--model=<model>'");
+        if (sae == null) missing.add("'--sae=<sae>'");
+        if (layer == null) missing.add("'--layer=<layer>'");
+        if (!missing.isEmpty()) throw new IllegalArgumentException("Missing required option" + (missing.size() > 1 ? "s: " : ": ")
+                + String.join(", ", missing));
+    }
 
     /** Loads the SAE (format detected unless --sae-format; k from its config unless --k). */
     Sae loadSae() throws IOException {
