@@ -1,11 +1,12 @@
 // Where does the arithmetic model carry the operation it is about to write? A linear read-out
 // (nearest class centroid, 5-fold cross-validated) of the FIRST step's operation from the
-// residual stream after every block, at the last prompt token (-1) and at the first generated
+// residual stream after every block (io.llamasae.analysis.CentroidProbe), at the last prompt token (-1) and at the first generated
 // steps g1..g6, for the trained model and its random-init twin side by side. Chance is ~25 %.
 //
 //   java -cp java/target/llama-sae-cli.jar bench/tools/OperationProbe.java MODEL.gguf TWIN.gguf PROBLEMS.jsonl [N]
 //
 // Single-file program (java's source launcher); it uses only the library's public API.
+import io.llamasae.analysis.CentroidProbe;
 import io.llamasae.data.DatasetReader;
 import io.llamasae.data.Operation;
 import io.llamasae.data.Sample;
@@ -70,57 +71,13 @@ public class OperationProbe {
                 System.out.println(head);
                 for (int l = 0; l < nLayer; l++) {
                     StringBuilder row = new StringBuilder(String.format("%-8d", l));
-                    for (int p = 0; p <= STEPS; p++) row.append(String.format(Locale.ROOT, "%6.1f%%", 100 * cvAccuracy(x[l][p], labels, d)));
+                    for (int p = 0; p <= STEPS; p++) {
+                        double accuracy = CentroidProbe.crossValidatedAccuracy(x[l][p], labels, Operation.values().length, 5);
+                        row.append(String.format(Locale.ROOT, "%6.1f%%", 100 * accuracy));
+                    }
                     System.out.println(row);
                 }
             }
         }
-    }
-
-    /** 5-fold cross-validated accuracy of the nearest class centroid (features standardized on the training folds). */
-    static double cvAccuracy(float[][] x, int[] y, int d) {
-        int n = y.length, classes = Operation.values().length, correct = 0;
-        for (int fold = 0; fold < 5; fold++) {
-            double[] mean = new double[d], sd = new double[d];
-            int m = 0;
-            for (int i = 0; i < n; i++) {
-                if (i % 5 == fold || Float.isNaN(x[i][0])) continue;
-                m++;
-                for (int j = 0; j < d; j++) mean[j] += x[i][j];
-            }
-            for (int j = 0; j < d; j++) mean[j] /= m;
-            for (int i = 0; i < n; i++) {
-                if (i % 5 == fold || Float.isNaN(x[i][0])) continue;
-                for (int j = 0; j < d; j++) sd[j] += (x[i][j] - mean[j]) * (x[i][j] - mean[j]);
-            }
-            for (int j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j] / m) + 1e-6;
-            double[][] c = new double[classes][d];
-            int[] cn = new int[classes];
-            for (int i = 0; i < n; i++) {
-                if (i % 5 == fold || Float.isNaN(x[i][0])) continue;
-                cn[y[i]]++;
-                for (int j = 0; j < d; j++) c[y[i]][j] += (x[i][j] - mean[j]) / sd[j];
-            }
-            for (int k = 0; k < classes; k++) for (int j = 0; j < d; j++) c[k][j] /= Math.max(1, cn[k]);
-            for (int i = fold; i < n; i += 5) {
-                if (Float.isNaN(x[i][0])) continue;
-                int best = -1;
-                double bestDist = Double.MAX_VALUE;
-                for (int k = 0; k < classes; k++) {
-                    if (cn[k] == 0) continue;
-                    double dist = 0;
-                    for (int j = 0; j < d; j++) {
-                        double z = (x[i][j] - mean[j]) / sd[j] - c[k][j];
-                        dist += z * z;
-                    }
-                    if (dist < bestDist) {
-                        bestDist = dist;
-                        best = k;
-                    }
-                }
-                correct += best == y[i] ? 1 : 0;
-            }
-        }
-        return (double) correct / n;
     }
 }
