@@ -198,7 +198,7 @@ final class ModelStudy {
 
                 // 5. Accuracy on the held-out problems, question only.
                 GreedyAccuracy accuracy = GreedyAccuracy.measure(generation, heldOut, demo.maxTokens(), demo.generationBatch(), null);
-                step.accept("greedy accuracy on " + heldOut.size() + " held-out problems: " + accuracy.summary());
+                step.accept("greedy accuracy on " + heldOut.size() + " held-out problems: " + ControlComparison.pct(accuracy.accuracy()));
 
                 // 6. SAEs, dashboard (the first block's validation on its pages) and the reference-style report.
                 for (Layer l : layers) {
