@@ -202,7 +202,8 @@ final class ModelStudy {
 
                 // 6. SAEs, dashboard (the first block's validation on its pages) and the reference-style report.
                 for (Layer l : layers) {
-                    TopKSaeTrainer.writeResult(l.training(), dir.resolve("sae/layer" + l.block() + "-pos-1"), Map.of("hook_layer", l.block()));
+                    TopKSaeTrainer.writeResult(l.training(), dir.resolve("sae/layer" + l.block() + "-pos-1"),
+                            Map.of("hook_name", "blocks." + l.block() + ".hook_resid_post", "hook_layer", l.block()));
                 }
                 Path validationFile = files.stream().filter(p -> p.getFileName().toString().startsWith("validation_results_")).findFirst()
                         .orElseThrow();
