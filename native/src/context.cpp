@@ -43,9 +43,9 @@ std::vector<std::vector<int32_t>> resolve_capture_positions(const llama_sae_cont
         for (int32_t q : c.positions) {
             const int32_t pos = q >= 0 ? q : len + q;
             if (pos < 0 || pos >= len) {
-                fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: position " + std::to_string(q) + " is outside " + prompt_label(p) +
-                     " of " + std::to_string(len) + " tokens (valid: 0.." + std::to_string(len - 1) + " or -" +
-                     std::to_string(len) + "..-1)");
+                fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: position " + std::to_string(q) + ": expected a position inside " + prompt_label(p) +
+                     " of " + std::to_string(len) + " tokens (0.." + std::to_string(len - 1) + " or -" +
+                     std::to_string(len) + "..-1) but found " + std::to_string(q));
             }
             out[p].push_back(pos);
         }
@@ -62,8 +62,8 @@ std::vector<int32_t> resolve_edit_positions(const llama_sae_context & c, int32_t
     for (int32_t q : c.edit_positions) {
         const int32_t pos = q >= 0 ? q : len + q;
         if (pos < 0 || pos >= len) {
-            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: intervention position " + std::to_string(q) + " is outside " +
-                 prompt_label(prompt) + " of " + std::to_string(len) + " tokens");
+            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: intervention position " + std::to_string(q) + ": expected a position inside " +
+                 prompt_label(prompt) + " of " + std::to_string(len) + " tokens but found " + std::to_string(q));
         }
         out.push_back(pos);
     }
