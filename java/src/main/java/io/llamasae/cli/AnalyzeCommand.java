@@ -43,8 +43,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--ranks", defaultValue = "50-200,400-512", description = "Rank bands (default ${DEFAULT-VALUE})")
     String ranks;
 
-    @Option(names = "--mode", defaultValue = "sound", description = "sound (default) or seed (the reference rules, quirks included)")
-    String mode;
+    @Option(names = "--mode", defaultValue = "sound", converter = Converters.Mode.class,
+            description = "sound (default) or seed (the reference rules, quirks included)")
+    AnalysisMode mode;
 
     @Option(names = "--no-plots", description = "Skip the PNG plots")
     boolean noPlots;
@@ -54,12 +55,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AnalysisMode analysisMode = AnalysisMode.parse(mode);
+        AnalysisMode analysisMode = mode;
         LayerConvention conv = ms.layerConvention();
         Sae s = ms.loadSae();
+        ms.checkSaeLayer();
         List<Sample> samples = data.read();
-        try (Model m = Model.load(ms.model, run.gpuLayers());
-             Engine e = Engine.open(m, run.engineOptions());
+        try (Model m = run.loadModel(ms.model);
+             Engine e = run.openEngine(m);
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());

@@ -20,15 +20,49 @@ public final class Main implements Callable<Integer> {
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
         registerNativeEncoder();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler(new CliErrors());
-        cl.setParameterExceptionHandler(new CliErrors());
-        return cl.execute(args);
+        return commandLine().execute(args);
     }
 
-    /** Makes the native CPU kernel the default encoder when the natives load (-Dllama.sae.encoder=java falls back). */
+    /**
+     * The configured command line. Everything every command shares is set here, so a new
+     * subcommand inherits it: enum options accept any case (the README writes them in lower
+     * case), numbers are parsed by {@link Converters} (finite, with the option named in a
+     * refusal), path options are checked by {@link PathChecks} before the command runs and its
+     * inputs stay protected from its writes, and every failure is one line on stderr
+     * ({@link CliErrors}).
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        Converters.registerDefaults(cl);
+        cl.setExecutionStrategy(Main::executeChecked);
+        cl.setExecutionExceptionHandler(new CliErrors());
+        cl.setParameterExceptionHandler(new CliErrors());
+        return cl;
+    }
+
+    private static int executeChecked(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+        if (leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()) return new CommandLine.RunLast().execute(parsed);
+        PathChecks.Roles roles = PathChecks.check(leaf.commandSpec().commandLine());
+        try (AutoCloseable guard = io.llamasae.io.AtomicFiles.protect(roles.inputPaths())) {
+            return new CommandLine.RunLast().execute(parsed);
+        } catch (CommandLine.ExecutionException | CommandLine.ParameterException e) {
+            throw e;
+        } catch (Exception e) {  // closing the guard cannot fail
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean NATIVE_ENCODER = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Makes the native CPU kernel the default encoder when the natives load (-Dllama.sae.encoder=java
+     * falls back). Once per process: the shared encoder keeps its native SAE copies across runs.
+     */
     static void registerNativeEncoder() {
-        if (!io.llamasae.engine.NativeLibrary.isAvailable()) return;
+        if (NATIVE_ENCODER.getAndSet(true) || !io.llamasae.engine.NativeLibrary.isAvailable()) return;
         io.llamasae.sae.Encoders.register("native", () -> new io.llamasae.engine.NativeEncoder(0));
         if (System.getProperty(io.llamasae.sae.Encoders.PROPERTY) == null) System.setProperty(io.llamasae.sae.Encoders.PROPERTY, "native");
     }
