@@ -64,11 +64,11 @@ public final class DatasetCapture {
         List<int[]> tokens = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
             String p = prompts.get(i);
-            if (p.isEmpty()) throw new IllegalArgumentException("sample " + ids.get(i) + ": empty prompt");
+            if (p.isEmpty()) throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt: expected text but found an empty prompt");
             int[] t = model.tokenize(p, addBos);
             if (t.length > engine.contextSize()) {
-                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt has " + t.length
-                        + " tokens but the context holds " + engine.contextSize() + " (use --ctx to raise it)");
+                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt: expected at most the " + engine.contextSize()
+                        + " tokens of the context (raise --ctx) but found " + t.length + " tokens");
             }
             tokens.add(t);
         }
@@ -143,12 +143,12 @@ public final class DatasetCapture {
         if (st.isEmpty()) return 0;
         Path partial = StreamingSafetensorsWriter.partialDir(out);
         if (!fingerprint.equals(st.get("fingerprint"))) {
-            throw new IllegalArgumentException(partial + " holds a capture of other inputs (model, dataset, layers, positions or SAE "
-                    + "differ); delete it or run without --resume");
+            throw new IllegalArgumentException(partial + ": expected the checkpoint of a capture of the same inputs but it holds one of "
+                    + "other inputs (model, dataset, layers, positions or SAE differ); delete it or run without --resume");
         }
         if (cw != null && !st.equals(cw.resumedState())) {
-            throw new IllegalArgumentException(partial + " and the codes' partial folder disagree (interrupted between their "
-                    + "checkpoints); delete both to start over");
+            throw new IllegalArgumentException(partial + ": expected the same checkpoint as the codes' partial folder but they disagree "
+                    + "(interrupted between their checkpoints); delete both to start over");
         }
         return Integer.parseInt(st.get("samples_done"));
     }

@@ -40,13 +40,19 @@ public final class NativeSae implements AutoCloseable {
         return sae;
     }
 
-    /** Encodes {@code x: [n, d]} into {@code k} codes per row (k = 0: the SAE's default) on {@code threads} threads. */
+    /**
+     * Encodes the first {@code n} rows of {@code x: [>= n, d]} into {@code k} codes per row (k = 0:
+     * the SAE's default) on {@code threads} threads. Like the Java encoders, x may hold more rows
+     * (a reused chunk buffer whose last chunk is partial).
+     */
     public SparseCodes encode(float[] x, int n, int k, int threads) {
         int kk = k == 0 ? sae.defaultK() : sae.checkK(k);
-        if ((long) n * sae.d() != x.length) {
-            throw new IllegalArgumentException("encode: x has " + x.length + " floats, expected n * d = " + n + " * " + sae.d());
+        long floats = (long) n * sae.d();
+        if (n < 0 || floats > x.length) {
+            throw new IllegalArgumentException("encode: input x: expected [n, d] = [" + n + ", " + sae.d() + "] (" + floats
+                    + " floats) but found " + x.length + " floats");
         }
-        try (FloatPointer xp = new FloatPointer(x); IntPointer idx = new IntPointer(Math.max(1L, (long) n * kk));
+        try (FloatPointer xp = new FloatPointer(Math.max(1L, floats)).put(x, 0, (int) floats); IntPointer idx = new IntPointer(Math.max(1L, (long) n * kk));
              FloatPointer val = new FloatPointer(Math.max(1L, (long) n * kk))) {
             LlamaSaeException.check(LlamaSaeLib.llama_sae_sae_encode(handle(), xp, n, kk, idx, val, threads), "sae_encode");
             int[] indices = new int[n * kk];

@@ -94,7 +94,7 @@ public record Demo(Path out, int samples, long seed, List<Integer> blocks, int p
                         int d = model.info().nEmbd();
                         TrainConfig cfg = TrainConfig.builder().k(k).latents(latents).epochs(epochs).batchSize(256).seed(seed + b).build();
                         TrainResult tr = TopKSaeTrainer.train(x, x.length / d, d, cfg);
-                        TopKSaeTrainer.writeResult(tr, out.resolve("sae/layer" + b + "-pos" + position), Map.of("hook_layer", b));
+                        TopKSaeTrainer.writeResult(tr, out.resolve("sae/layer" + b + "-pos" + position), Map.of("hook_name", "blocks." + b + ".hook_resid_post", "hook_layer", b));
                         saes.put(b, NativeSae.of(tr.sae()));
                         step(log, t0, String.format("SAE for block %d: F=%d k=%d, explained variance %.3f, dead %.1f%%", b, latents, k,
                                 tr.finalMetrics().explainedVariance(), 100 * tr.finalMetrics().deadFraction()));
