@@ -132,9 +132,6 @@ public final class FeatureStatistics {
                     throw new IllegalArgumentException("indices[" + r + ", " + j + "]: expected a feature in [0, " + numFeatures
                             + ") or -1 (an unused slot) but found " + f);
                 }
-                if (f == -1 && v != 0f) {
-                    throw new IllegalArgumentException("values[" + r + ", " + j + "]: expected 0 for an unused slot (index -1) but found " + v);
-                }
                 if (f < 0 || v == 0f) {
                     continue;
                 }

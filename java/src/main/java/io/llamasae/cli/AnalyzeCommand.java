@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,7 +65,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
             Map<Integer, HookedEncoding.LayerStatistics> stats;
-            try (ProgressBar bar = Progress.bar("analyze", samples.size())) {
+            try (Progress bar = Progress.bar("analyze", samples.size())) {
                 stats = HookedEncoding.run(e, samples, Map.of(block, ns), position, run.batch, 100, bar::stepTo);
             }
             HookedEncoding.LayerStatistics ls = stats.get(block);

@@ -17,7 +17,6 @@ import java.util.OptionalInt;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -81,7 +80,7 @@ public final class CaptureCommand implements Callable<Integer> {
             List<String> ids = samples.stream().map(Sample::id).toList();
             List<String> prompts = samples.stream().map(Sample::prompt).toList();
             DatasetCapture.Summary s;
-            try (ProgressBar bar = Progress.bar("capture", samples.size())) {
+            try (Progress bar = Progress.bar("capture", samples.size())) {
                 s = DatasetCapture.toSafetensors(e, ids, prompts, spec, convention, out, run.batch, bar::stepTo, ns, codesOut, resume);
             } catch (LlamaSaeException ex) {
                 if (ex.status() == LlamaSaeLib.LLAMA_SAE_ERR_CONTEXT_OVERFLOW && spec.maxGeneratedStep() > 0) {

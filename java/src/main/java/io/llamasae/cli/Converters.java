@@ -143,12 +143,12 @@ final class Converters {
         }
     }
 
-    /** A percentage in [0, 100]. */
+    /** A percentage threshold >= 0 (above 100 is allowed: a bar no share reaches, which switches a rule off). */
     static final class Percent implements ITypeConverter<Double> {
         @Override
         public Double convert(String s) {
             double v = FiniteDouble.parse(s);
-            if (!(v >= 0 && v <= 100)) throw expected("a percentage in 0..100", s);
+            if (!(v >= 0)) throw expected("a percentage >= 0", s);
             return v;
         }
     }

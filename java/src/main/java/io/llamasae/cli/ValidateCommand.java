@@ -28,10 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -191,8 +187,7 @@ public final class ValidateCommand implements Callable<Integer> {
                     .feasibility(FeasibilityConfig.defaults()).bootstrapResamples(resamples).seed(seed).sanityPrompts(sanityPrompts).build();
             ValidationExperiments exp = new ValidationExperiments(e, ns, cfg);
             ValidationResult result;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("validate").setInitialMax(1).setStyle(ProgressBarStyle.ASCII)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            try (Progress bar = Progress.bar("validate", 1)) {
                 result = exp.run(samples, new ValidationResult.Provenance(m.info().description() + " (" + ms.model.getFileName() + ")",
                         s.toString(), samples.size() + " samples from " + dataset.getFileName()), (done, total) -> {
                     bar.maxHint(total);

@@ -456,7 +456,7 @@ final class FileCorpus {
         option("stats--tensor-missing", args("stats", "--codes", fx.codes, "--tensor", "layer7.pos3"), "layer7.pos3");
         // classify
         Path stored = fx.write("analysis.json", "{\"metadata\": {}, \"all_features\": []}");
-        for (String[] ov : new String[][] {{"--mode", "bogus"}, {"--op-max", "-1"}, {"--op-max", "101"}, {"--op-max", "NaN"},
+        for (String[] ov : new String[][] {{"--mode", "bogus"}, {"--op-max", "-1"}, {"--op-others", "-0.5"}, {"--op-max", "NaN"},
                 {"--min-support", "-1"}, {"--n-samples", "-1"}}) {
             option("classify" + ov[0] + "=" + ov[1], args("classify", "--from", stored, ov[0], ov[1], "--out", fresh(".json")), ov[0]);
         }

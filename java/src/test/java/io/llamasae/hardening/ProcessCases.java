@@ -14,7 +14,10 @@ import java.util.concurrent.TimeUnit;
  * a killed checkpoint write's leftover temp file, a second capture started while one runs on the
  * same output (with other inputs, and with the same ones), and a second run with other inputs
  * after an interrupted one. Every finished capture must equal the uninterrupted reference byte for
- * byte; every refused one must leave the running one's files alone.
+ * byte; every refused one must leave the running one's files alone. The moments are made certain
+ * rather than raced: a capture is stopped (SIGSTOP) right after a checkpoint, then killed
+ * (SIGKILL) or, for the concurrent cases, kept stopped while the second run starts and continued
+ * (SIGCONT) afterwards.
  */
 final class ProcessCases {
     record Run(CorpusCase c, Outcome o) {}
@@ -29,7 +32,7 @@ final class ProcessCases {
         this.fx = fx;
         this.dir = Files.createDirectories(fx.dir.resolve("process"));
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 300; i++) sb.append(i % 7).append('+').append(i % 13).append('=').append(i % 7 + i % 13).append(" | sample ").append(i).append('\n');
+        for (int i = 0; i < 600; i++) sb.append(i % 7).append('+').append(i % 13).append('=').append(i % 7 + i % 13).append(" | sample ").append(i).append('\n');
         big = fx.write("big.txt", sb.toString());
         reference = dir.resolve("reference.safetensors");
         Outcome ref = cli("reference", capture(big, reference, false), 300);
@@ -64,13 +67,32 @@ final class ProcessCases {
                 p.exitValue() > 128 ? "signal " + (p.exitValue() - 128) : null);
     }
 
-    /** Starts a resumable capture and SIGKILLs it once it has checkpointed at least once. */
-    private boolean startAndKill(Path out, String name, long extraMillis) throws Exception {
+    /** Starts a resumable capture and returns it stopped (SIGSTOP) after a checkpoint past {@code minDone} samples. */
+    private Process startStopped(Path out, String name, List<String> args, int minDone) throws Exception {
         Path checkpoint = StreamingSafetensorsWriter.partialDir(out).resolve("checkpoint.json");
-        Process p = ChildRunner.startCli(dir.resolve(name + ".log"), capture(big, out, true));
+        Process p = ChildRunner.startCli(dir.resolve(name + ".log"), args);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.exists(checkpoint) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
-        Thread.sleep(extraMillis);
+        while (p.isAlive() && System.nanoTime() < deadline && samplesDone(checkpoint) <= minDone) Thread.sleep(5);
+        signal(p, "STOP");
+        return p;
+    }
+
+    private static int samplesDone(Path checkpoint) {
+        try {
+            var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(checkpoint.toFile());
+            return n.path("state").path("samples_done").asInt(0);
+        } catch (Exception e) {
+            return 0;  // not written yet (or being renamed into place)
+        }
+    }
+
+    private static void signal(Process p, String sig) throws Exception {
+        new ProcessBuilder("bash", "-c", "kill -" + sig + " " + p.pid()).inheritIO().start().waitFor();
+    }
+
+    /** Starts a resumable capture and SIGKILLs it once it has checkpointed past {@code minDone} samples; true if it was still running. */
+    private boolean startAndKill(Path out, String name, int minDone) throws Exception {
+        Process p = startStopped(out, name, capture(big, out, true), minDone);
         boolean killedMidway = p.isAlive();
         p.destroyForcibly();  // SIGKILL: no shutdown hook, no finally block runs
         p.waitFor();
@@ -80,11 +102,11 @@ final class ProcessCases {
     private void killAndResume(String id, int kills) throws Exception {
         Path out = dir.resolve(id + ".safetensors");
         boolean midway = true;
-        for (int i = 0; i < kills; i++) midway &= startAndKill(out, id + "-killed-" + i, 150L * (i + 1));
+        for (int i = 0; i < kills; i++) midway &= startAndKill(out, id + "-killed-" + i, 100 * i);
         Outcome o = cli(id + "-resume", capture(big, out, true), 300);
         boolean wasMidway = midway;
         runs.add(new Run(CorpusCase.accept("process/" + id, "process", capture(big, out, true), x -> {
-            if (!wasMidway) return "the capture finished before it could be killed (make the dataset bigger)";
+            if (!wasMidway) return "the capture finished before it could be killed";
             return sameBytes(out) ;
         }, List.of(fx.model, big)), o));
     }
@@ -99,7 +121,7 @@ final class ProcessCases {
     /** A kill during the checkpoint's atomic write leaves its temp file in the folder. */
     private void staleTemp() throws Exception {
         Path out = dir.resolve("stale-temp.safetensors");
-        startAndKill(out, "stale-temp-killed", 100);
+        startAndKill(out, "stale-temp-killed", 0);
         Path partial = StreamingSafetensorsWriter.partialDir(out);
         Files.writeString(partial.resolve(".checkpoint.json.0badf00d.tmp"), "{\"rows\": {\"layer0.pos0\": 99");
         Outcome o = cli("stale-temp-resume", capture(big, out, true), 300);
@@ -107,23 +129,21 @@ final class ProcessCases {
                 x -> sameBytes(out), List.of(fx.model, big)), o));
     }
 
-    /** While one resumable capture runs, another on the same output is refused and changes nothing. */
+    /** While one resumable capture runs (stopped mid-way), another on the same output is refused and changes nothing. */
     private void concurrent(String id, Path otherDataset) throws Exception {
         Path out = dir.resolve(id + ".safetensors");
-        Path checkpoint = StreamingSafetensorsWriter.partialDir(out).resolve("checkpoint.json");
-        Process first = ChildRunner.startCli(dir.resolve(id + "-first.log"), capture(big, out, true));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.exists(checkpoint) && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        Process first = startStopped(out, id + "-first", capture(big, out, true), 0);
         boolean overlapped = first.isAlive();
         Outcome second = cli(id + "-second", capture(otherDataset, out, true), 120);
         overlapped &= first.isAlive();
+        signal(first, "CONT");
         if (!first.waitFor(300, TimeUnit.SECONDS)) first.destroyForcibly();
         int firstExit = first.exitValue();
         boolean ran = overlapped;
         runs.add(new Run(CorpusCase.refuse("process/" + id + "/second-run", "process", capture(otherDataset, out, true),
                 List.of(".partial", "lock"), List.of(fx.model, big)), second));
         runs.add(new Run(CorpusCase.accept("process/" + id + "/first-run", "process", capture(big, out, true), x -> {
-            if (!ran) return "the second run did not overlap the first (make the dataset bigger)";
+            if (!ran) return "the first run had finished before the second started";
             if (firstExit != 0) return "the running capture failed (exit " + firstExit + ")";
             return sameBytes(out);
         }, List.of(fx.model, big)), new Outcome(firstExit, "", "", 0, firstExit > 128, null)));
@@ -132,7 +152,7 @@ final class ProcessCases {
     /** After an interrupted run, a run with other inputs is refused without touching the spills; the original then resumes. */
     private void otherInputsAfterInterruption() throws Exception {
         Path out = dir.resolve("other-inputs.safetensors");
-        startAndKill(out, "other-inputs-killed", 100);
+        startAndKill(out, "other-inputs-killed", 0);
         Path partial = StreamingSafetensorsWriter.partialDir(out);
         String before = Verdicts.hash(partial);
         Outcome refused = cli("other-inputs-refused", capture(fx.prompts, out, true), 120);
