@@ -59,6 +59,10 @@ typedef struct llama_sae_model llama_sae_model;
 struct llama_sae_model_params {
     int32_t n_gpu_layers;  // layers offloaded to the GPU backend (0 = CPU only, -1 = all)
     bool    use_mmap;      // map the file instead of reading it
+    int32_t main_gpu;      // -1 (default): llama.cpp's default, offloaded layers split over every visible GPU;
+                           // >= 0: the whole model on this GPU (index among the GPUs llama.cpp sees, which for
+                           // CUDA is the CUDA ordinal), as a scheduler (Spark) assigned it; ignored when
+                           // n_gpu_layers == 0. ERR_INVALID_ARGUMENT when no such GPU exists.
 };
 
 struct llama_sae_model_params llama_sae_model_default_params(void);

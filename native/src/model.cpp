@@ -56,6 +56,7 @@ struct llama_sae_model_params llama_sae_model_default_params(void) {
     llama_sae_model_params p{};
     p.n_gpu_layers = 0;
     p.use_mmap = true;
+    p.main_gpu = -1;
     return p;
 }
 
@@ -69,6 +70,19 @@ int32_t llama_sae_model_load(const char * path, struct llama_sae_model_params pa
         llama_model_params mp = llama_model_default_params();
         mp.n_gpu_layers = params.n_gpu_layers;
         mp.load_mode = params.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+        if (params.main_gpu >= 0 && params.n_gpu_layers != 0) {
+            // One GPU for the whole model (split_mode NONE), checked here: llama.cpp only logs a bad index.
+            int32_t n_gpus = 0;
+            for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+                if (ggml_backend_dev_type(ggml_backend_dev_get(i)) == GGML_BACKEND_DEVICE_TYPE_GPU) ++n_gpus;
+            }
+            if (params.main_gpu >= n_gpus) {
+                fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "model_load: main_gpu: expected a GPU index in [0, " + std::to_string(n_gpus)
+                     + ") but found " + std::to_string(params.main_gpu) + (n_gpus == 0 ? " (no GPU backend in this build or no device)" : ""));
+            }
+            mp.split_mode = LLAMA_SPLIT_MODE_NONE;
+            mp.main_gpu = params.main_gpu;
+        }
         llama_model * m = nullptr;
         std::string reason;
         {

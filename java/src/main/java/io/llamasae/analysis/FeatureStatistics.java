@@ -1,5 +1,6 @@
 package io.llamasae.analysis;
 
+import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
@@ -17,9 +18,11 @@ import java.util.List;
  *
  * <p>Determinism: sums are exact fixed-point ({@link ExactSum}), max is order-free and the top-N list
  * is a total order (|a| descending, then sample index, then position ascending), so any split of the
- * rows into batches or shards followed by {@link #merge} gives identical results.
+ * rows into batches or shards followed by {@link #merge} gives identical results. Serializable, so shards
+ * computed elsewhere (Spark executors) travel to the process that merges them.
  */
-public final class FeatureStatistics {
+public final class FeatureStatistics implements Serializable {
+    private static final long serialVersionUID = 1L;
     public static final int DEFAULT_TOP_N = 100;
 
     private final int numFeatures;
@@ -30,8 +33,9 @@ public final class FeatureStatistics {
     private final long[] sum;      // 128-bit fixed point per feature
     private final float[] maxAbs;
     private final TopHeap[] heaps;
-    private final long[] seenInRow; // duplicate-index guard: last row stamp per feature
-    private long rowStamp;
+    private final ActivationHistogram[] histograms; // lazily allocated per live feature
+    private transient long[] seenInRow; // duplicate-index guard: last row stamp per feature (scratch, rebuilt on use)
+    private transient long rowStamp;
 
     public FeatureStatistics(int numFeatures) {
         this(numFeatures, DEFAULT_TOP_N);
@@ -51,8 +55,7 @@ public final class FeatureStatistics {
         this.sum = new long[2 * numFeatures];
         this.maxAbs = new float[numFeatures];
         this.heaps = new TopHeap[numFeatures];
-        this.seenInRow = new long[numFeatures];
-        Arrays.fill(seenInRow, -1);
+        this.histograms = new ActivationHistogram[numFeatures];
     }
 
     public int numFeatures() {
@@ -111,12 +114,18 @@ public final class FeatureStatistics {
                     maxAbs[f] = a;
                 }
                 heap(f).offer(a, v, sample, pos);
+                histogram(f, true).add(v);
             }
         }
         this.rows += rows;
     }
 
     private void validate(IntBuffer indices, FloatBuffer values, int rows, int k, IntBuffer sampleIndex) {
+        if (seenInRow == null) {
+            seenInRow = new long[numFeatures];
+            Arrays.fill(seenInRow, -1);
+            rowStamp = 0;
+        }
         for (int r = 0; r < rows; r++) {
             int sample = sampleIndex.get(r);
             if (sample < 0) {
@@ -163,6 +172,9 @@ public final class FeatureStatistics {
             ExactSum.addPair(sumAbs, f, other.sumAbs[2 * f], other.sumAbs[2 * f + 1]);
             ExactSum.addPair(sum, f, other.sum[2 * f], other.sum[2 * f + 1]);
             maxAbs[f] = Math.max(maxAbs[f], other.maxAbs[f]);
+            if (other.histograms[f] != null) {
+                histogram(f, true).merge(other.histograms[f]);
+            }
             TopHeap o = other.heaps[f];
             if (o != null) {
                 for (int i = 0; i < o.size; i++) {
@@ -171,6 +183,96 @@ public final class FeatureStatistics {
             }
         }
         return this;
+    }
+
+    /**
+     * Serialized as flat arrays ({@link SerializedForm}) rather than one object per feature's heap: a sweep's result
+     * holds layers × latents heaps, and the driver that merges partitions deserializes them all.
+     */
+    private Object writeReplace() {
+        return new SerializedForm(this);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("FeatureStatistics is read through its serialized form");
+    }
+
+    /** The serialization proxy: counters as they are, the heaps concatenated (in heap order) with their sizes. */
+    private static final class SerializedForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int numFeatures;
+        private final int topN;
+        private final long rows;
+        private final long[] count;
+        private final long[] sumAbs;
+        private final long[] sum;
+        private final float[] maxAbs;
+        private final ActivationHistogram[] histograms;
+        private final int[] heapSize;
+        private final float[] abs;
+        private final float[] act;
+        private final int[] sample;
+        private final int[] pos;
+
+        SerializedForm(FeatureStatistics s) {
+            numFeatures = s.numFeatures;
+            topN = s.topN;
+            rows = s.rows;
+            count = s.count;
+            sumAbs = s.sumAbs;
+            sum = s.sum;
+            maxAbs = s.maxAbs;
+            histograms = s.histograms;
+            heapSize = new int[numFeatures];
+            int total = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                heapSize[f] = s.heaps[f] == null ? 0 : s.heaps[f].size;
+                total += heapSize[f];
+            }
+            abs = new float[total];
+            act = new float[total];
+            sample = new int[total];
+            pos = new int[total];
+            int at = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                TopHeap h = s.heaps[f];
+                if (h == null) continue;
+                System.arraycopy(h.abs, 0, abs, at, h.size);
+                System.arraycopy(h.act, 0, act, at, h.size);
+                System.arraycopy(h.sample, 0, sample, at, h.size);
+                System.arraycopy(h.pos, 0, pos, at, h.size);
+                at += h.size;
+            }
+        }
+
+        private Object readResolve() throws java.io.ObjectStreamException {
+            if (numFeatures < 1 || topN < 1 || count.length != numFeatures || heapSize.length != numFeatures
+                    || histograms.length != numFeatures) {
+                throw new java.io.InvalidObjectException("FeatureStatistics: inconsistent serialized form");
+            }
+            FeatureStatistics s = new FeatureStatistics(numFeatures, topN);
+            s.rows = rows;
+            System.arraycopy(count, 0, s.count, 0, numFeatures);
+            System.arraycopy(sumAbs, 0, s.sumAbs, 0, sumAbs.length);
+            System.arraycopy(sum, 0, s.sum, 0, sum.length);
+            System.arraycopy(maxAbs, 0, s.maxAbs, 0, numFeatures);
+            System.arraycopy(histograms, 0, s.histograms, 0, numFeatures);
+            int at = 0;
+            for (int f = 0; f < numFeatures; f++) {
+                int n = heapSize[f];
+                if (n == 0) continue;
+                if (n > topN) throw new java.io.InvalidObjectException("FeatureStatistics: heap of feature " + f + " exceeds top-N");
+                TopHeap h = new TopHeap(topN);
+                h.abs = Arrays.copyOfRange(abs, at, at + n);      // already in heap order
+                h.act = Arrays.copyOfRange(act, at, at + n);
+                h.sample = Arrays.copyOfRange(sample, at, at + n);
+                h.pos = Arrays.copyOfRange(pos, at, at + n);
+                h.size = n;
+                s.heaps[f] = h;
+                at += n;
+            }
+            return s;
+        }
     }
 
     public long activeCount(int f) {
@@ -216,11 +318,26 @@ public final class FeatureStatistics {
         return out;
     }
 
+    /** Histogram of the feature's non-zero activations (empty when never active; do not modify). */
+    public ActivationHistogram histogram(int f) {
+        ActivationHistogram h = histograms[check(f)];
+        return h == null ? new ActivationHistogram() : h;
+    }
+
     private int check(int f) {
         if (f < 0 || f >= numFeatures) {
             throw new IndexOutOfBoundsException("feature: expected [0, " + numFeatures + ") but found " + f);
         }
         return f;
+    }
+
+    private ActivationHistogram histogram(int f, boolean create) {
+        ActivationHistogram h = histograms[f];
+        if (h == null && create) {
+            h = new ActivationHistogram();
+            histograms[f] = h;
+        }
+        return h;
     }
 
     private TopHeap heap(int f) {

@@ -146,6 +146,8 @@ public final class LlamaSaeLib {
         public native llama_sae_model_params n_gpu_layers(int value);
         @Cast("bool") public native boolean use_mmap();
         public native llama_sae_model_params use_mmap(boolean value);
+        public native int main_gpu();
+        public native llama_sae_model_params main_gpu(int value);
     }
 
     public static final class llama_sae_model_info extends Pointer {

@@ -4,6 +4,11 @@ import io.llamasae.analysis.AnalysisMode;
 import io.llamasae.analysis.StudyAnalysis;
 import io.llamasae.analysis.StudyConfig;
 import io.llamasae.analysis.StudyResult;
+import io.llamasae.dashboard.DashboardOptions;
+import io.llamasae.dashboard.DashboardWriter;
+import io.llamasae.dashboard.FeatureDashboard;
+import io.llamasae.dashboard.InterventionResults;
+import io.llamasae.dashboard.PromptTokenContexts;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.LayerConvention;
@@ -52,12 +57,28 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Report folder")
     Path out;
 
+    @Option(names = "--no-dashboard", description = "Skip the feature dashboard (<out>/dashboard/index.html)")
+    boolean noDashboard;
+
+    @Option(names = "--dashboard-contexts", defaultValue = "10", description = "Top contexts per feature on the dashboard (default ${DEFAULT-VALUE})")
+    int dashboardContexts;
+
+    @Option(names = "--validation", description = "validation_results JSON whose intervention results the dashboard shows "
+            + "(default: <out>/validation_results_layer{L}_pos{P}.json when it exists)")
+    Path validation;
+
     @Override
     public Integer call() throws Exception {
         AnalysisMode analysisMode = mode;
         LayerConvention conv = ms.layerConvention();
         Sae s = ms.loadSae();
         ms.checkSaeLayer();
+        if (dashboardContexts < 1) throw new IllegalArgumentException("--dashboard-contexts: expected >= 1 but found " + dashboardContexts);
+        DashboardOptions dashOptions = new DashboardOptions(dashboardContexts, 24, 6, 12, 8, run.batch);
+        Path validationFile = validation != null ? validation
+                : out.resolve("validation_results_layer" + ms.layer + "_pos" + position + ".json");
+        InterventionResults interventions = validation != null || java.nio.file.Files.isRegularFile(validationFile)
+                ? InterventionResults.read(validationFile) : null;
         List<Sample> samples = data.read();
         try (Model m = run.loadModel(ms.model);
              Engine e = run.openEngine(m);
@@ -75,7 +96,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     .modelDescription(m.info().description() + " (" + ms.model.getFileName() + ")")
                     .datasetDescription(samples.size() + " samples from " + data.file().getFileName()).build();
             StudyResult result = StudyAnalysis.run(ls.features(), samples, cfg);
-            StudyReportWriter.write(out, List.of(result), !noPlots);
+            String dashboardLink = null;
+            if (!noDashboard) {
+                FeatureDashboard.Section section = FeatureDashboard.forStudy(e, ns, block, samples, ls.features(), cfg, interventions, dashOptions);
+                Path index = DashboardWriter.write(out.resolve("dashboard"), section, "Features of " + ms.sae.getFileName() + " on "
+                        + ms.model.getFileName());
+                dashboardLink = "dashboard/" + DashboardWriter.INDEX;
+                System.out.println("dashboard: " + index + (interventions == null ? "" : " (intervention results from " + validationFile + ")"));
+            }
+            StudyReportWriter.write(out, List.of(result), !noPlots, new PromptTokenContexts(m, samples, dashboardLink, 8, 2));
             var mt = ls.metrics().summary();
             System.out.printf("SAE on %d rows: explained variance %.4f, MSE %.5g, L0 %.2f, dead %.1f%%%n", mt.rows(), mt.explainedVariance(),
                     mt.mse(), mt.l0(), 100 * mt.deadFraction());

@@ -1,6 +1,7 @@
 package io.llamasae.cli;
 
 import io.llamasae.bind.LlamaSaeLib;
+import io.llamasae.dashboard.DelphiCacheExport;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.CaptureSpec;
 import io.llamasae.engine.DatasetCapture;
@@ -61,6 +62,14 @@ public final class CaptureCommand implements Callable<Integer> {
             description = "With --sae: capture at --layers even when the SAE's cfg.json says it was trained at another layer")
     boolean allowLayerMismatch;
 
+    @Output
+    @Option(names = "--delphi-cache", description = "Also write the SAE codes as an EleutherAI Delphi latent cache in this folder (with --sae)")
+    Path delphiCache;
+
+    @Option(names = "--delphi-splits", defaultValue = "5", converter = Converters.Positive.class,
+            description = "Latent ranges (files) of the Delphi cache (default ${DEFAULT-VALUE})")
+    int delphiSplits;
+
     @Option(names = "--resume", description = "Checkpoint after every batch in <out>.partial/ and continue an interrupted run from there")
     boolean resume;
 
@@ -70,6 +79,10 @@ public final class CaptureCommand implements Callable<Integer> {
         if (sae == null && codesOut != null) throw new IllegalArgumentException("--sae: expected an SAE for --codes-out but found none");
         List<Sample> samples = data.read();
         Sae saeWeights = sae == null ? null : SaeLoader.load(sae, Optional.empty(), OptionalInt.empty());
+        if (delphiCache != null && saeWeights == null) throw new IllegalArgumentException("--delphi-cache: expected --sae too (the cache holds the SAE's codes) but found none");
+        if (delphiCache != null && delphiSplits > saeWeights.numLatents()) {
+            throw new IllegalArgumentException("--delphi-splits: expected 1.." + saeWeights.numLatents() + " but found " + delphiSplits);
+        }
         try (Model m = run.loadModel(model);
              NativeSae ns = saeWeights == null ? null : NativeSae.of(saeWeights);
              Engine e = run.openEngine(m)) {
@@ -77,6 +90,7 @@ public final class CaptureCommand implements Callable<Integer> {
             if (sae != null && spec.layers().size() == 1) {
                 SaeHook.checkAttachedAt(sae, spec.layers().get(0), allowLayerMismatch, "--layers " + layers + " (" + convention.label() + ")");
             }
+            if (delphiCache != null) DelphiCacheExport.check(spec);
             List<String> ids = samples.stream().map(Sample::id).toList();
             List<String> prompts = samples.stream().map(Sample::prompt).toList();
             DatasetCapture.Summary s;
@@ -92,6 +106,13 @@ public final class CaptureCommand implements Callable<Integer> {
             }
             System.out.printf("wrote %s: %d samples, %d rows per tensor, tensors %s%n", s.file(), s.samples(), s.rowsPerTensor(),
                     s.tensors());
+            if (delphiCache != null) {
+                List<int[]> tokens = prompts.stream().map(p -> m.tokenize(p, m.info().addBos())).toList();
+                List<Path> files = DelphiCacheExport.write(codesOut, out, spec, convention, tokens, saeWeights.numLatents(), delphiSplits,
+                        m.info().eosToken(), m.info().description() + " (" + model.getFileName() + ")", data.file().getFileName().toString(),
+                        delphiCache);
+                System.out.println("Delphi cache: " + files.size() + " files in " + delphiCache.resolve(DelphiCacheExport.hookpoint(spec.layers().get(0))));
+            }
         }
         return 0;
     }

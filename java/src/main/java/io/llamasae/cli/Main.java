@@ -19,20 +19,23 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
-        registerNativeEncoder();
         return commandLine().execute(args);
     }
 
     /**
-     * The configured command line. Everything every command shares is set here, so a new
-     * subcommand inherits it: enum options accept any case (the README writes them in lower
-     * case), numbers are parsed by {@link Converters} (finite, with the option named in a
-     * refusal), path options are checked by {@link PathChecks} before the command runs and its
-     * inputs stay protected from its writes, and every failure is one line on stderr
-     * ({@link CliErrors}).
+     * The configured command line; other entry points pass their own subcommands (the Spark
+     * module's {@code SparkMain}), which then get the same configuration. Everything every
+     * command shares is set here, so a new subcommand inherits it: enum options accept any case
+     * (the README writes them in lower case), numbers are parsed by {@link Converters} (finite,
+     * with the option named in a refusal), path options are checked by {@link PathChecks} before
+     * the command runs and its inputs stay protected from its writes, and every failure is one
+     * line on stderr with exit code 2 for bad input ({@link CliErrors}). The native encoder is
+     * registered as the default encoder.
      */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine(Object... extraSubcommands) {
+        registerNativeEncoder();
         CommandLine cl = new CommandLine(new Main());
+        for (Object c : extraSubcommands) cl.addSubcommand(c);  // before the settings below: picocli applies them to the tree as it is
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         Converters.registerDefaults(cl);
         cl.setExecutionStrategy(Main::executeChecked);

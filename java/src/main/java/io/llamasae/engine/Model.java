@@ -34,9 +34,21 @@ public final class Model implements AutoCloseable {
      * @throws LlamaSaeException naming the file when it is missing, not GGUF, truncated or unsupported
      */
     public static Model load(Path path, int nGpuLayers) {
+        return load(path, nGpuLayers, -1);
+    }
+
+    /**
+     * Loads a model onto one chosen GPU (a scheduler's assignment, e.g. Spark's task resources).
+     *
+     * @param mainGpu -1: llama.cpp's default (offloaded layers split over every visible GPU); {@code >= 0}: the whole
+     *                model on this GPU (its CUDA ordinal); ignored when {@code nGpuLayers == 0}
+     * @throws LlamaSaeException also when {@code mainGpu} names no GPU this build and machine have
+     */
+    public static Model load(Path path, int nGpuLayers, int mainGpu) {
         NativeLibrary.ensureLoaded();
         llama_sae_model_params params = LlamaSaeLib.llama_sae_model_default_params();
         params.n_gpu_layers(nGpuLayers);
+        params.main_gpu(mainGpu);
         llama_sae_model out = new llama_sae_model();
         try (BytePointer p = new BytePointer(path.toString(), StandardCharsets.UTF_8)) {
             LlamaSaeException.check(LlamaSaeLib.llama_sae_model_load(p, params, out), "loading " + path);

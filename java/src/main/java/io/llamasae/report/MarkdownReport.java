@@ -37,6 +37,11 @@ public final class MarkdownReport {
 
     /** {@code plots}: per result, file names of its PNGs (may be empty). */
     public static String render(List<StudyResult> results, Map<StudyResult, List<String>> plots) {
+        return render(results, plots, TokenContexts.NONE);
+    }
+
+    /** As above; {@code contexts} adds the activating token in the prompt the model read, and the dashboard link. */
+    public static String render(List<StudyResult> results, Map<StudyResult, List<String>> plots, TokenContexts contexts) {
         if (results.isEmpty()) {
             throw new IllegalArgumentException("report: expected at least one study result but found none");
         }
@@ -56,6 +61,12 @@ public final class MarkdownReport {
         md.append("Features are ranked by activation frequency (fraction of samples with a non-zero code; ties by feature id). ")
                 .append("Each feature is scored on its top ").append(c0.scoredTopSamples())
                 .append(" active samples by |activation|. Layer numbering: ").append(c0.layerConvention()).append(".\n\n");
+        md.append(PROVENANCE);
+        if (contexts.dashboard() != null) {
+            md.append(" Every live feature has a page in the [feature dashboard](").append(contexts.dashboard())
+                    .append(") (token-level contexts, activation histogram, logit effects).");
+        }
+        md.append("\n\n");
         md.append(criteria(c0)).append("\n---\n\n");
 
         md.append("## Results\n\n");
@@ -63,7 +74,7 @@ public final class MarkdownReport {
         List<FeatureAnalysis> everything = new ArrayList<>();
         for (StudyResult r : results) {
             for (BandResult b : r.bands()) {
-                md.append(bandSection(idx++, r, b));
+                md.append(bandSection(idx++, r, b, contexts));
                 everything.addAll(b.features());
             }
             List<String> pngs = plots.getOrDefault(r, List.of());
@@ -85,6 +96,11 @@ public final class MarkdownReport {
         md.append(summaryTable(results));
         return md.toString();
     }
+
+    /** Which text the labels come from (the issue of provenance: chain of thought vs the tokens the model read). */
+    static final String PROVENANCE = "**Provenance**: labels are computed from each top sample's chain of thought (the dataset's `cot` "
+            + "text, e.g. `20*3=60 | 60+5=65`), not from the tokens the model read; where shown, `model read:` is the prompt the model "
+            + "read around the analysed position, with the activating token marked «like this».";
 
     static String criteria(StudyConfig c) {
         StringBuilder s = new StringBuilder("### Specialization criteria\n\n");
@@ -112,7 +128,7 @@ public final class MarkdownReport {
         return s.toString();
     }
 
-    private static String bandSection(int idx, StudyResult r, BandResult b) {
+    private static String bandSection(int idx, StudyResult r, BandResult b, TokenContexts contexts) {
         StudyConfig c = r.config();
         StringBuilder s = new StringBuilder();
         s.append("### Analysis ").append(idx).append(": Layer ").append(c.layer()).append(", Position ").append(c.position())
@@ -150,7 +166,7 @@ public final class MarkdownReport {
         } else {
             s.append("**Specialized Features Found**: ").append(spec.size()).append("\n\n");
             for (FeatureAnalysis f : spec) {
-                s.append(featureBlock(f, r.sampleCount()));
+                s.append(featureBlock(f, r.sampleCount(), contexts));
             }
         }
         if (!b.swapPairs().isEmpty()) {
@@ -167,7 +183,7 @@ public final class MarkdownReport {
         return s.toString();
     }
 
-    private static String featureBlock(FeatureAnalysis f, long n) {
+    private static String featureBlock(FeatureAnalysis f, long n, TokenContexts contexts) {
         StringBuilder s = new StringBuilder();
         s.append("#### Feature ").append(f.featureId()).append(" (Rank ").append(f.rank()).append(")\n");
         s.append("- **Type**: ").append(f.type()).append(" (").append(f.description()).append(")\n");
@@ -187,6 +203,10 @@ public final class MarkdownReport {
             for (TopSampleView t : f.topSamples().subList(0, Math.min(5, f.topSamples().size()))) {
                 s.append("  ").append(t.cot().isEmpty() ? "(" + t.problemId() + ")" : t.cot())
                         .append(String.format(Locale.ROOT, "    [%s, a=%.3f]", t.problemId(), t.activation())).append('\n');
+                String read = contexts.around(t.sampleIndex(), t.position());
+                if (read != null) {
+                    s.append("    model read: ").append(read).append('\n');
+                }
             }
             s.append("  ```\n");
         }

@@ -34,6 +34,11 @@ public final class StudyReportWriter {
 
     /** {@code plots=false} skips the PNGs (faster, no AWT). */
     public static List<Path> write(Path outDir, List<StudyResult> perLayer, boolean plots) {
+        return write(outDir, perLayer, plots, TokenContexts.NONE);
+    }
+
+    /** As above; {@code contexts} shows the activating token in the text the model read and links the dashboard. */
+    public static List<Path> write(Path outDir, List<StudyResult> perLayer, boolean plots, TokenContexts contexts) {
         if (perLayer.isEmpty()) {
             throw new IllegalArgumentException("report: expected at least one study result but found none");
         }
@@ -55,7 +60,7 @@ public final class StudyReportWriter {
             }
         }
         Path md = outDir.resolve(REPORT_NAME);
-        AtomicFiles.writeString(md, MarkdownReport.render(perLayer, pngs));
+        AtomicFiles.writeString(md, MarkdownReport.render(perLayer, pngs, contexts));
         written.add(md);
         return written;
     }

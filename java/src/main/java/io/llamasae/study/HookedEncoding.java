@@ -33,6 +33,26 @@ public final class HookedEncoding {
      */
     public static Map<Integer, LayerStatistics> run(Engine engine, List<Sample> samples, Map<Integer, NativeSae> saes, int position,
                                                     int batch, int topN, IntConsumer progress) {
+        return run(engine, samples, 0, saes, position, batch, topN, progress, null);
+    }
+
+    /**
+     * What each batch produced for one block, for callers that keep codes or rows (Spark shards).
+     * Arrays are valid during the call only. Shapes: {@code sampleIndex: [rows]}, {@code indices, values: [rows, k]},
+     * {@code x: [rows, d]}.
+     */
+    public interface BatchConsumer {
+        void accept(int block, int rows, int[] sampleIndex, int k, int[] indices, float[] values, float[] x) throws java.io.IOException;
+    }
+
+    /**
+     * As above, for a slice of a larger dataset: {@code samples.get(i)} is sample {@code firstSample + i}, which is
+     * the index the statistics record (so slices merged later keep global sample indices). {@code consumer} may be null.
+     * Batches start at the slice's first sample: a slice that starts at a multiple of {@code batch} sees exactly the
+     * batches a run over the whole dataset sees.
+     */
+    public static Map<Integer, LayerStatistics> run(Engine engine, List<Sample> samples, int firstSample, Map<Integer, NativeSae> saes,
+                                                    int position, int batch, int topN, IntConsumer progress, BatchConsumer consumer) {
         List<Integer> blocks = new ArrayList<>(saes.keySet());
         engine.setCapture(CaptureSpec.of(blocks, List.of(position)));
         Map<Integer, LayerStatistics> out = new LinkedHashMap<>();
@@ -59,7 +79,7 @@ public final class HookedEncoding {
             int rows = Math.toIntExact(r.nRows());
             int[] sampleIndex = new int[rows];
             IntBuffer prompts = r.rowPrompts();
-            for (int i = 0; i < rows; i++) sampleIndex[i] = start + prompts.get(i);
+            for (int i = 0; i < rows; i++) sampleIndex[i] = firstSample + start + prompts.get(i);
             int[] positions = new int[rows];
             r.rowPositions().get(positions);
             for (int slot = 0; slot < blocks.size(); slot++) {
@@ -74,6 +94,13 @@ public final class HookedEncoding {
                 r.rows(slot).get(x);
                 SparseCodes codes = new SparseCodes(rows, c.k(), idx, val);
                 ls.metrics().add(x, saes.get(blocks.get(slot)).decode(codes), codes);
+                if (consumer != null) {
+                    try {
+                        consumer.accept(blocks.get(slot), rows, sampleIndex, c.k(), idx, val, x);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
             }
             if (progress != null) progress.accept(end);
         }

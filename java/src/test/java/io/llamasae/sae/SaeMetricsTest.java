@@ -56,14 +56,16 @@ class SaeMetricsTest {
         }
         MetricsSummary a = one.summary();
         MetricsSummary b = merged.summary();
-        assertEquals(a.rows(), b.rows());
-        assertEquals(a.mse(), b.mse(), 1e-12 * a.mse());
-        assertEquals(a.explainedVariance(), b.explainedVariance(), 1e-9);
-        assertEquals(a.meanCosine(), b.meanCosine(), 1e-12);
-        assertEquals(a.l0(), b.l0(), 0);
-        assertEquals(a.deadLatents(), b.deadLatents());
+        // Exact sums: the split, and the order of the merges, change no bit of any metric.
+        assertEquals(a, b);
+        SaeMetrics reversed = new SaeMetrics(d, nl);
+        for (int p = parts.length - 1; p >= 0; p--) {
+            reversed.merge(parts[p]);
+        }
+        assertEquals(a, reversed.summary());
+        assertEquals(Double.doubleToRawLongBits(one.totalVariance()), Double.doubleToRawLongBits(reversed.totalVariance()));
         assertArrayEquals(one.activeCounts(), merged.activeCounts());
-        // The Welford/Chan denominator is accurate despite the mean of 1000: compare with a two-pass sum.
+        // The exact denominator is accurate despite the mean of 1000: compare with a two-pass sum.
         double tv = 0;
         for (int i = 0; i < d; i++) {
             double mu = 0;
@@ -75,7 +77,56 @@ class SaeMetricsTest {
                 tv += (x[r * d + i] - mu) * (x[r * d + i] - mu);
             }
         }
-        assertEquals(tv, merged.totalVariance(), 1e-9 * tv);
-        assertEquals(tv, one.totalVariance(), 1e-9 * tv);
+        assertEquals(tv, merged.totalVariance(), 1e-12 * tv);
+    }
+
+    @Test
+    void survivesJavaSerialization() throws Exception {
+        // Spark ships partition results to the driver serialized; the merged result must not change.
+        SaeMetrics m = new SaeMetrics(2, 3);
+        SparseCodes c = new SparseCodes(2, 2, new int[] {0, 2, 2, -1}, new float[] {1f, 0f, -2f, 0f});
+        m.add(new float[] {1e-30f, -7.5f, 3e4f, 0.1f}, new float[] {1, 1, 3e4f, 0}, c);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(m);
+        }
+        SaeMetrics back;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            back = (SaeMetrics) in.readObject();
+        }
+        assertEquals(m.summary(), back.summary());
+        back.merge(m);
+        SaeMetrics twice = new SaeMetrics(2, 3);
+        twice.add(new float[] {1e-30f, -7.5f, 3e4f, 0.1f}, new float[] {1, 1, 3e4f, 0}, c);
+        twice.add(new float[] {1e-30f, -7.5f, 3e4f, 0.1f}, new float[] {1, 1, 3e4f, 0}, c);
+        assertEquals(twice.summary(), back.summary());
+    }
+
+    @Test
+    void fixedPointSumsAreExactAcrossMagnitudesAndSigns() {
+        // Hand-checkable: 2^61 + 2^-64 - 2^61 keeps the 2^-64 that a double sum would lose.
+        long[] acc = FixedPointSums.create(1);
+        FixedPointSums.add(acc, 0, 0x1p61);
+        FixedPointSums.add(acc, 0, 0x1p-64);
+        FixedPointSums.add(acc, 0, -0x1p61);
+        assertEquals(java.math.BigInteger.ONE, FixedPointSums.scaled(acc, 0));
+        // Random values in every order give the same bits, and equal the BigDecimal sum.
+        Random rng = new Random(11);
+        double[] v = new double[2000];
+        java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Math.scalb(rng.nextDouble() - 0.5, rng.nextInt(80) - 40);
+            exact = exact.add(new java.math.BigDecimal(v[i]));
+        }
+        long[] fwd = FixedPointSums.create(1);
+        long[] bwd = FixedPointSums.create(1);
+        for (int i = 0; i < v.length; i++) {
+            FixedPointSums.add(fwd, 0, v[i]);
+            FixedPointSums.add(bwd, 0, v[v.length - 1 - i]);
+        }
+        assertArrayEquals(fwd, bwd);
+        assertEquals(exact.doubleValue(), FixedPointSums.toDouble(fwd, 0), Math.abs(exact.doubleValue()) * 1e-15 + 0x1p-60);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FixedPointSums.add(acc, 0, Double.NaN));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FixedPointSums.add(acc, 0, 0x1p62));
     }
 }
