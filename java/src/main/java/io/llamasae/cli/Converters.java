@@ -162,51 +162,54 @@ final class Converters {
         }
     }
 
-    /** llama.cpp (block index) or hf (Hugging Face hidden_states), any case. */
-    static final class Convention implements ITypeConverter<LayerConvention> {
+    /**
+     * A name from a fixed set, parsed by the type's own (case-insensitive) parser; a refusal lists
+     * the names the README documents.
+     */
+    private abstract static class Named<T> implements ITypeConverter<T> {
+        private final java.util.function.Function<String, T> parser;
+        private final String names;
+
+        Named(java.util.function.Function<String, T> parser, String names) {
+            this.parser = parser;
+            this.names = names;
+        }
+
         @Override
-        public LayerConvention convert(String s) {
+        public T convert(String s) {
             try {
-                return LayerConvention.parse(s.trim());
+                return parser.apply(s.trim());
             } catch (IllegalArgumentException e) {
-                throw expected("llama.cpp or hf", s);
+                throw expected(names, s);
             }
         }
     }
 
-    /** sound or seed, any case. */
-    static final class Mode implements ITypeConverter<AnalysisMode> {
-        @Override
-        public AnalysisMode convert(String s) {
-            try {
-                return AnalysisMode.parse(s);
-            } catch (IllegalArgumentException e) {
-                throw expected("sound or seed", s);
-            }
+    /** llama.cpp (block index) or hf (Hugging Face hidden_states). */
+    static final class Convention extends Named<LayerConvention> {
+        public Convention() {
+            super(LayerConvention::parse, "llama.cpp or hf");
         }
     }
 
-    /** An SAE file format, any case, '-' or '_'. */
-    static final class SaeFormatName implements ITypeConverter<SaeFormat> {
-        @Override
-        public SaeFormat convert(String s) {
-            try {
-                return SaeFormat.parse(s);
-            } catch (IllegalArgumentException e) {
-                throw expected("saelens, sparsify, reference or dictionary_learning", s);
-            }
+    /** sound or seed. */
+    static final class Mode extends Named<AnalysisMode> {
+        public Mode() {
+            super(AnalysisMode::parse, "sound or seed");
         }
     }
 
-    /** An SAE activation, any case. */
-    static final class ActivationName implements ITypeConverter<Activation> {
-        @Override
-        public Activation convert(String s) {
-            try {
-                return Activation.parse(s);
-            } catch (IllegalArgumentException e) {
-                throw expected("topk-relu, topk-abs, jumprelu or relu", s);
-            }
+    /** An SAE file format ('-' or '_'). */
+    static final class SaeFormatName extends Named<SaeFormat> {
+        public SaeFormatName() {
+            super(SaeFormat::parse, "saelens, sparsify, reference or dictionary_learning");
+        }
+    }
+
+    /** An SAE activation. */
+    static final class ActivationName extends Named<Activation> {
+        public ActivationName() {
+            super(Activation::parse, "topk-relu, topk-abs, jumprelu or relu");
         }
     }
 }

@@ -259,15 +259,21 @@ class Issue14RegressionTest {
         }
     }
 
-    @Test
-    void aResumedWriterChangesNothingUntilItWrites() throws Exception {
-        Path out = tmp.resolve("refuse/acts.safetensors");
+    /** A resumable writer of one row [1, 2] checkpointed with {@code state}, then closed without commit (interrupted). */
+    private static Path interrupted(String name, Map<String, String> state, boolean rowAfterCheckpoint) throws IOException {
+        Path out = tmp.resolve(name + "/acts.safetensors");
         try (StreamingSafetensorsWriter w = StreamingSafetensorsWriter.resumable(out)) {
             w.declare("t", DType.F32, 2);
             w.appendRows("t", new float[] {1, 2}, 0, 2);
-            w.checkpoint(Map.of("fingerprint", "A"));
-            w.appendRows("t", new float[] {3, 4}, 0, 2);  // an interrupted batch
+            w.checkpoint(state);
+            if (rowAfterCheckpoint) w.appendRows("t", new float[] {3, 4}, 0, 2);  // an interrupted batch
         }
+        return out;
+    }
+
+    @Test
+    void aResumedWriterChangesNothingUntilItWrites() throws Exception {
+        Path out = interrupted("refuse", Map.of("fingerprint", "A"), true);
         Path spill = StreamingSafetensorsWriter.partialDir(out).resolve("t.bin");
         long size = Files.size(spill);
         try (StreamingSafetensorsWriter w = StreamingSafetensorsWriter.resumable(out)) {
@@ -280,12 +286,7 @@ class Issue14RegressionTest {
 
     @Test
     void aTempFileLeftByAKilledCheckpointDoesNotBreakTheNextResume() throws Exception {
-        Path out = tmp.resolve("stale/acts.safetensors");
-        try (StreamingSafetensorsWriter w = StreamingSafetensorsWriter.resumable(out)) {
-            w.declare("t", DType.F32, 2);
-            w.appendRows("t", new float[] {1, 2}, 0, 2);
-            w.checkpoint(Map.of("done", "1"));
-        }
+        Path out = interrupted("stale", Map.of("done", "1"), false);
         Path partial = StreamingSafetensorsWriter.partialDir(out);
         Files.writeString(partial.resolve(".checkpoint.json.1234abcd.tmp"), "{\"rows\": {\"t\": 5");  // killed mid-write
         try (StreamingSafetensorsWriter w = StreamingSafetensorsWriter.resumable(out)) {
