@@ -4,12 +4,14 @@
 #  1. The demo at default threads, alone and beside one CPU-bound process (`yes > /dev/null`):
 #     wall and CPU time (user + sys of the demo's JVM) from /usr/bin/time, RUNS runs each,
 #     alternated, medians. Target: CPU time beside the competitor <= 1.2x the quiet run's.
-#     BASELINE_JAR (optional) runs the same for an earlier jar (e.g. one with spinning OpenMP).
+#     BASELINE_JAR (optional) runs the same for an earlier jar (e.g. one with spinning OpenMP),
+#     BASELINE_RUNS times (default RUNS).
 #  2. Plain llama.cpp prefill of a generated llama model (no hook), same binary and model:
 #     every CPU variant available pinned one at a time (LLAMA_SAE_BACKEND_DIR = a folder with only
 #     that module), the runtime choice (all modules), and PORTABLE_LIB (optional: the lib folder
-#     of the build before runtime dispatch, GGML_NATIVE=OFF, one AVX2-level CPU backend), in
-#     rounds so drift hits all alike; median of each.
+#     of the build before runtime dispatch, GGML_NATIVE=OFF, one AVX2-level CPU backend; with
+#     PORTABLE_BIN, bench_prefill compiled against that build's llama_sae.h, since the C API's
+#     structs changed since), in rounds so drift hits all alike; median of each.
 #
 # Usage (from the repository root, after `mvn -B -pl java -am package`):
 #   RUNS=5 BASELINE_JAR=old.jar PORTABLE_LIB=old-install/lib bench/tools/hardening_bench.sh > results.md
@@ -34,9 +36,9 @@ demo_once() {
 }
 
 demo_table() {
-  local name=$1 jar=$2
+  local name=$1 jar=$2 runs=$3
   : > "$WORK/$name.quiet"; : > "$WORK/$name.busy"
-  for i in $(seq "$RUNS"); do
+  for i in $(seq "$runs"); do
     demo_once "$jar" >> "$WORK/$name.quiet"
     yes > /dev/null & local hog=$!
     demo_once "$jar" >> "$WORK/$name.busy"
@@ -50,12 +52,12 @@ demo_table() {
 
 echo "## 1. demo, default threads, alone vs beside one CPU-bound process"
 echo
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load before: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs each, alternated; medians"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load before: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs each, alternated; medians"
 echo
 echo "| jar | quiet wall s | quiet CPU s | busy wall s | busy CPU s | CPU busy/quiet | wall busy/quiet |"
 echo "|---|---|---|---|---|---|---|"
-demo_table "this build" "$JAR"
-if [ -n "${BASELINE_JAR:-}" ]; then demo_table "baseline" "$BASELINE_JAR"; fi
+demo_table "this build" "$JAR" "$RUNS"
+if [ -n "${BASELINE_JAR:-}" ]; then demo_table "baseline" "$BASELINE_JAR" "${BASELINE_RUNS:-$RUNS}"; fi
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -75,13 +77,14 @@ done
 run_prefill() {  # name, then env assignments
   local name=$1; shift
   local line
-  if ! line=$(env "$@" "$BIN" "$MODEL" "$PROMPTS" "$PLEN" "$REPS" 0 2>/dev/null | grep prefill_ms_median); then return; fi
+  # native programs load libgomp before any code of theirs runs: the wait policy the JVM path sets, set here for all rows
+  if ! line=$(env OMP_WAIT_POLICY=PASSIVE "$@" "$BIN" "$MODEL" "$PROMPTS" "$PLEN" "$REPS" 0 2>/dev/null | grep prefill_ms_median); then return; fi
   echo "$line" | awk '{print $2}' >> "$WORK/prefill-$name"
 }
 names=()
 for round in $(seq "$ROUNDS"); do
   names=()
-  if [ -n "${PORTABLE_LIB:-}" ]; then run_prefill portable-build "LD_LIBRARY_PATH=$PORTABLE_LIB"; names+=(portable-build); fi
+  if [ -n "${PORTABLE_LIB:-}" ]; then BIN=${PORTABLE_BIN:-$BIN} run_prefill portable-build "LD_LIBRARY_PATH=$PORTABLE_LIB"; names+=(portable-build); fi
   for v in "${!dirs[@]}"; do
     if [ -n "${VARIANTS:-}" ] && ! grep -qw "$v" <<< "$VARIANTS"; then continue; fi
     run_prefill "variant-$v" "LLAMA_SAE_BACKEND_DIR=${dirs[$v]}"; names+=("variant-$v")

@@ -1,4 +1,4 @@
-// Runtime CPU dispatch and the OpenMP wait policy.
+// Runtime CPU dispatch (the OpenMP wait policy is set earlier, by src/openmp/wait_policy.c).
 //
 // llama.cpp is built with GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS: its CPU backend exists once per
 // x86-64 feature level as a module, and ggml_backend_load_all_from_path() scores every
@@ -19,17 +19,6 @@
 #include <vector>
 
 namespace {
-
-// ggml's CPU backend runs its threads inside OpenMP parallel regions. libgomp's default wait
-// policy spins at every barrier and between regions, so on a machine where another process
-// competes for the cores the spinning threads burn the time the preempted ones need (the demo's
-// CPU time doubled beside one busy process). PASSIVE makes waiting threads sleep. libgomp reads
-// the variable once, when it is loaded, which with backend modules happens only in
-// ensure_backends(), after this constructor (and the JNI glue preloads libllama_sae before
-// libgomp). A value the user set is kept.
-__attribute__((constructor)) void openmp_wait_policy_default() {
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
-}
 
 std::string g_backend_dir;
 

@@ -26,13 +26,14 @@ import org.bytedeco.javacpp.annotation.Properties;
 @Properties(value = @Platform(
         include = "llama_sae.h",
         link = "llama_sae",
-        // Order matters: libllama_sae sets OpenMP's wait policy when it loads, which must happen
-        // before libgomp loads. The ggml-cpu-* modules are ggml's CPU backend built per x86-64
+        // Order matters: llama_sae_openmp sets OpenMP's wait policy (waiting threads sleep) when it
+        // loads, which must happen before libgomp loads (ggml-base needs it). The
+        // ggml-cpu-* modules are ggml's CPU backend built per x86-64
         // feature level (the list of ggml/src/CMakeLists.txt under GGML_CPU_ALL_VARIANTS); listing
         // them bundles them in the jar and extracts them beside libllama_sae, where the engine
         // picks the best one for the machine at run time. A build with -Dllama.sae.cpu.variants=OFF
         // has the single ggml-cpu module instead; ggml-cuda exists in CUDA builds only.
-        preload = {"ggml-base@.0", "ggml@.0", "llama@.0", "llama_sae", "gomp@.1",
+        preload = {"llama_sae_openmp", "gomp@.1", "ggml-base@.0", "ggml@.0", "llama@.0",
                 "ggml-cpu-x64", "ggml-cpu-sse42", "ggml-cpu-sandybridge", "ggml-cpu-ivybridge", "ggml-cpu-piledriver",
                 "ggml-cpu-haswell", "ggml-cpu-skylakex", "ggml-cpu-cannonlake", "ggml-cpu-cascadelake", "ggml-cpu-icelake",
                 "ggml-cpu-cooperlake", "ggml-cpu-zen4", "ggml-cpu-alderlake", "ggml-cpu-sapphirerapids",
