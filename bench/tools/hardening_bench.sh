@@ -13,6 +13,7 @@
 #     PORTABLE_BIN, bench_prefill compiled against that build's llama_sae.h, since the C API's
 #     structs changed since), in rounds so drift hits all alike; median of each.
 #
+# PARTS="1 2" (default) chooses the parts.
 # Usage (from the repository root, after `mvn -B -pl java -am package`):
 #   RUNS=5 BASELINE_JAR=old.jar PORTABLE_LIB=old-install/lib bench/tools/hardening_bench.sh > results.md
 set -euo pipefail
@@ -50,6 +51,7 @@ demo_table() {
   echo "| $name | $qw | $qc | $bw | $bc | $(awk -v a="$bc" -v b="$qc" 'BEGIN{printf "%.2f", a/b}') | $(awk -v a="$bw" -v b="$qw" 'BEGIN{printf "%.2f", a/b}') |"
 }
 
+if [[ " ${PARTS:-1 2} " == *" 1 "* ]]; then
 echo "## 1. demo, default threads, alone vs beside one CPU-bound process"
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load before: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs each, alternated; medians"
@@ -61,6 +63,8 @@ if [ -n "${BASELINE_JAR:-}" ]; then demo_table "baseline" "$BASELINE_JAR" "${BAS
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
+fi
+[[ " ${PARTS:-1 2} " == *" 2 "* ]] || exit 0
 
 echo "## 2. plain llama.cpp prefill, CPU backends"
 echo
