@@ -59,6 +59,7 @@ endif()
 if(NOT EXISTS "${LLAMA_CPP_DIR}/include/llama.h")
   message(FATAL_ERROR "llama-sae: LLAMA_CPP_DIR=${LLAMA_CPP_DIR} does not contain include/llama.h")
 endif()
+include(${CMAKE_CURRENT_LIST_DIR}/LlamaCppPatch.cmake)  # sets LLAMA_SAE_LLAMA_PATCHED
 message(STATUS "llama-sae: llama.cpp source at ${LLAMA_CPP_DIR}")
 
 # Library only: no tests, examples, tools, server, app, network code.

@@ -5,7 +5,8 @@
  * CUDA types: a stream is passed as `void*` (a cudaStream_t; NULL = legacy default stream), so
  * C/C++ code without CUDA headers (and JavaCPP) can include this file.
  *
- * Conventions (the shared numeric contracts, as in native/src/kernels/sae_view.h and sparse_edit.h):
+ * Conventions (the shared numeric contracts, as in native/src/kernels/sae_view.h and sparse_edit.h;
+ * the numbered kinds come from native/include/llama_sae_kinds.h):
  *   - residual rows x: [n_rows, d] row-major float32 on the device;
  *   - weights latent-major: W_enc [F, d], b_enc [F] (pre-encoder bias folded in), W_dec [F, d],
  *     b_dec [d], optional threshold [F];
@@ -26,6 +27,10 @@
 
 #include <stdint.h>
 
+/* Activation, edit and update kinds: LLAMA_SAE_ACT_*, LLAMA_SAE_EDIT_*, LLAMA_SAE_EDIT_MODE_*
+ * (one definition for the C API, the CPU kernels and these kernels). */
+#include "llama_sae_kinds.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,24 +50,16 @@ extern "C" {
 #define LLAMA_SAE_CUDA_DTYPE_F16 1
 #define LLAMA_SAE_CUDA_DTYPE_BF16 2
 
-/* Activation modes (contracts file). Only the Top-K modes are implemented on the GPU. */
-#define LLAMA_SAE_CUDA_MODE_TOPK_RELU 0 /* k largest pre; value = max(pre, 0)        */
-#define LLAMA_SAE_CUDA_MODE_TOPK_ABS 1  /* k largest |pre|; value = pre (sign kept)  */
+/* Activation modes: LLAMA_SAE_ACT_* of llama_sae_kinds.h; only the two Top-K modes are
+ * implemented on the GPU (the engine encodes relu/jumprelu SAEs on the host). */
 
 /* Encode path selection (llama_sae_cuda_sae_set_path); AUTO picks GEMV for n_rows <= 8. */
 #define LLAMA_SAE_CUDA_PATH_AUTO 0
 #define LLAMA_SAE_CUDA_PATH_GEMV 1        /* fp32 FMA GEMV over bf16 weights (few tokens)  */
 #define LLAMA_SAE_CUDA_PATH_TENSOR_CORE 2 /* bf16 WMMA tiles, fp32 accumulation (many)     */
 
-/* Update modes of llama_sae_cuda_apply_edits_and_update. */
-#define LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING 0 /* h' = h + sum_f (z'_f - z_f) W_dec[f]   */
-#define LLAMA_SAE_CUDA_UPDATE_RECONSTRUCTION 1   /* h' = b_dec + sum_f z'_f W_dec[f]       */
-
-/* Edit operations (one per latent; ablate = scale by 0). */
-#define LLAMA_SAE_CUDA_EDIT_SCALE 1 /* z'_f = value * z_f                                 */
-#define LLAMA_SAE_CUDA_EDIT_CLAMP 2 /* z'_f = value (also when f is inactive)             */
-#define LLAMA_SAE_CUDA_EDIT_SWAP 3  /* z'_f = z_partner, z'_partner = z_f (original z)    */
-#define LLAMA_SAE_CUDA_EDIT_STEER 4 /* h' += value * W_dec[f], independent of z           */
+/* Update modes of llama_sae_cuda_apply_edits_and_update: LLAMA_SAE_EDIT_MODE_* of llama_sae_kinds.h.
+ * Edit operations: LLAMA_SAE_EDIT_* (one per latent in a device table; ablate = scale by 0). */
 
 /* Most CLAMP edits and most STEER edits one edit set may hold (each). */
 #define LLAMA_SAE_CUDA_MAX_CLAMPS 64
@@ -128,7 +125,7 @@ int32_t llama_sae_cuda_sae_shape(const llama_sae_cuda_sae* sae, int32_t* n_featu
 /* Top-K encode of n_rows residual rows, asynchronously on `stream`.
  *   x_dev:   [n_rows, d] float32, device, read only.
  *   k:       1 <= k <= min(F, LLAMA_SAE_CUDA_MAX_K).
- *   mode:    LLAMA_SAE_CUDA_MODE_TOPK_RELU or _TOPK_ABS (others: UNSUPPORTED).
+ *   mode:    LLAMA_SAE_ACT_TOPK_RELU or LLAMA_SAE_ACT_TOPK_ABS (others: UNSUPPORTED).
  *   idx_dev: [n_rows, k] int32, device, written; val_dev: [n_rows, k] float32, device, written.
  * Scores all latents approximately (bf16 weights; x in f32 on the GEMV path, bf16 on the tensor
  * core path; fp32 accumulation), keeps k + margin candidates per row, re-scores those in double
@@ -141,7 +138,7 @@ int32_t llama_sae_cuda_encode(llama_sae_cuda_sae* sae, const float* x_dev, int32
 
 typedef struct llama_sae_cuda_edits llama_sae_cuda_edits; /* opaque, device-resident table */
 
-/* One edit. op = LLAMA_SAE_CUDA_EDIT_*; latent in [0, F); partner only for SWAP (in [0, F),
+/* One edit. op = LLAMA_SAE_EDIT_*; latent in [0, F); partner only for SWAP (in [0, F),
  * != latent); value = scale factor (SCALE), clamp value (CLAMP) or alpha (STEER). */
 typedef struct llama_sae_cuda_edit {
     int32_t op;
@@ -167,10 +164,10 @@ int32_t llama_sae_cuda_edits_set(llama_sae_cuda_edits* edits, const llama_sae_cu
 /* Applies the edit table to the codes of n_rows rows and updates the residual in place.
  *   x_dev:   [n_rows, d] float32, device, read and written (the residual h).
  *   idx_dev, val_dev: [n_rows, k] codes from llama_sae_cuda_encode (idx -1 = empty slot).
- *   update_mode: LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING: h' = h + sum_f (z'_f - z_f) W_dec[f]
+ *   update_mode: LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING: h' = h + sum_f (z'_f - z_f) W_dec[f]
  *                (fp32 accumulation of the touched W_dec rows only; a row whose z' == z and
  *                that has no steer is not written at all, so it stays bit-identical);
- *                LLAMA_SAE_CUDA_UPDATE_RECONSTRUCTION: h' = b_dec + sum_f z'_f W_dec[f].
+ *                LLAMA_SAE_EDIT_MODE_RECONSTRUCTION: h' = b_dec + sum_f z'_f W_dec[f].
  *   Then every STEER adds value * W_dec[latent] (both modes).
  * edits == NULL means "no edits". */
 int32_t llama_sae_cuda_apply_edits_and_update(const llama_sae_cuda_sae* sae, float* x_dev, int32_t n_rows,
@@ -182,21 +179,29 @@ int32_t llama_sae_cuda_apply_edits_and_update(const llama_sae_cuda_sae* sae, flo
 
 typedef struct llama_sae_cuda_stats llama_sae_cuda_stats; /* opaque, device accumulators */
 
-/* Creates zeroed device accumulators for n_features latents: count (uint64), sum |a| (double),
- * sum a (double), max |a| (float), plus the number of rows seen. */
+/* Creates zeroed device accumulators for n_features latents, in the engine's exact definition
+ * (native/src/kernels/exact_sum.h = io.llamasae.analysis.ExactSum): count (uint64); sum |a| and
+ * sum a as 128-bit integers of round(a * 2^40) per value (ties toward +inf), stored as (hi, lo)
+ * word pairs; max |a| (float); rows seen. Integer sums are exact, so the totals do not depend on
+ * the order of the atomics and merge bit-identically with the host's and other devices' sums. */
 int32_t llama_sae_cuda_stats_init(int32_t n_features, llama_sae_cuda_stats** out);
 void llama_sae_cuda_stats_free(llama_sae_cuda_stats* stats);
 
-/* Adds the codes of n_rows rows (idx/val [n_rows, k], device) with atomics, async on `stream`.
- * A slot counts when idx >= 0 and val != 0 ("active"); idx >= F is ignored. */
+/* Zeroes the accumulators, async on `stream`. */
+int32_t llama_sae_cuda_stats_reset(llama_sae_cuda_stats* stats, void* stream);
+
+/* Adds the codes of n_rows rows with atomics, async on `stream`: rows_dev [n_rows] lists row
+ * indices into idx/val ([*, k], device); rows_dev NULL means rows 0 .. n_rows-1. A slot counts
+ * when idx >= 0 and val != 0 ("active"); idx >= F is ignored. Values must be finite with
+ * |a| < 2^64 (the host checks the codes it receives). */
 int32_t llama_sae_cuda_stats_accumulate(llama_sae_cuda_stats* stats, const int32_t* idx_dev, const float* val_dev,
-                                        int32_t n_rows, int32_t k, void* stream);
+                                        const int32_t* rows_dev, int32_t n_rows, int32_t k, void* stream);
 
 /* Copies the device accumulators to the host, synchronizing `stream`, and MERGES them into the
- * caller's host arrays (each [F], any may be NULL): count += , sum_abs += , sum += ,
- * max_abs = max(max_abs, device), *n_rows += rows seen. If reset != 0 the device accumulators
+ * caller's host arrays (any may be NULL): count [F] += ; sum_abs, sum [2F] (hi, lo) += (128-bit);
+ * max_abs [F] = max(max_abs, device); *n_rows += rows seen. If reset != 0 the device accumulators
  * are zeroed afterwards (so repeated fetches never count twice). */
-int32_t llama_sae_cuda_stats_fetch_merge(llama_sae_cuda_stats* stats, int64_t* count, double* sum_abs, double* sum,
+int32_t llama_sae_cuda_stats_fetch_merge(llama_sae_cuda_stats* stats, int64_t* count, int64_t* sum_abs, int64_t* sum,
                                          float* max_abs, int64_t* n_rows, int32_t reset, void* stream);
 
 #ifdef __cplusplus

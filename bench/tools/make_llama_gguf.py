@@ -5,6 +5,7 @@ generator (io.llamasae.model.TestModelGenerator), so tokenization is real; weigh
 matter for speed, so one random block is reused for every layer.
 
   python3 make_llama_gguf.py VOCAB_SOURCE.gguf OUT.gguf --layers 16 --embd 2048 --ff 8192 --heads 32 --kv-heads 8
+                              [--vocab 128256]   (pads the vocabulary with unused tokens: LLaMA-3's output head size)
 
 Needs numpy and llama.cpp's gguf-py (GGUF_PY=path/to/llama.cpp/gguf-py).
 """
@@ -36,12 +37,17 @@ def main():
     ap.add_argument("--heads", type=int, default=32)
     ap.add_argument("--kv-heads", type=int, default=8)
     ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--vocab", type=int, default=0, help="pad the vocabulary to this size with unused tokens")
     a = ap.parse_args()
 
     src = gguf.GGUFReader(a.vocab_source)
     tokens = field_strings(src.fields["tokenizer.ggml.tokens"])
     scores = field_numbers(src.fields["tokenizer.ggml.scores"])
     types = field_numbers(src.fields["tokenizer.ggml.token_type"])
+    for i in range(len(tokens), a.vocab):  # the head's size is what costs; the padding is never produced by the tokenizer
+        tokens.append(f"<unused_{i}>")
+        scores.append(-1e9)
+        types.append(5)  # LLAMA_TOKEN_TYPE_UNUSED
     n_vocab, d, hd = len(tokens), a.embd, a.embd // a.heads
 
     w = gguf.GGUFWriter(a.out, "llama")

@@ -23,7 +23,7 @@ int main() {
         int32_t* di = device_alloc<int32_t>(idx.size());
         float* dv = device_alloc<float>(val.size());
         to_device(di, idx); to_device(dv, val);
-        const Timing t = time_op([&] { TEST_OK(llama_sae_cuda_stats_accumulate(st, di, dv, T, k, nullptr)); });
+        const Timing t = time_op([&] { TEST_OK(llama_sae_cuda_stats_accumulate(st, di, dv, nullptr, T, k, nullptr)); });
         const double bytes = (double)T * k * 8;
         std::printf("%6d %4d | %9.1f %9.1f | %8.0f\n", T, k, t.median_ms * 1e3, t.p10_ms * 1e3, bytes / (t.median_ms * 1e-3) / 1e9);
         cudaFree(di); cudaFree(dv);

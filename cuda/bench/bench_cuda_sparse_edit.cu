@@ -22,9 +22,9 @@ int main() {
     TEST_OK(llama_sae_cuda_sae_init(&wt, &sae));
     llama_sae_cuda_edits* ed = nullptr;
     TEST_OK(llama_sae_cuda_edits_init(sae, &ed));
-    const llama_sae_cuda_edit edits[] = {{LLAMA_SAE_CUDA_EDIT_SCALE, 11, 0, 0.0f}, {LLAMA_SAE_CUDA_EDIT_SCALE, 12, 0, 2.0f},
-                                         {LLAMA_SAE_CUDA_EDIT_CLAMP, 13, 0, 3.0f}, {LLAMA_SAE_CUDA_EDIT_SWAP, 14, 15, 0.0f},
-                                         {LLAMA_SAE_CUDA_EDIT_STEER, 16, 0, 0.5f}};
+    const llama_sae_cuda_edit edits[] = {{LLAMA_SAE_EDIT_SCALE, 11, 0, 0.0f}, {LLAMA_SAE_EDIT_SCALE, 12, 0, 2.0f},
+                                         {LLAMA_SAE_EDIT_CLAMP, 13, 0, 3.0f}, {LLAMA_SAE_EDIT_SWAP, 14, 15, 0.0f},
+                                         {LLAMA_SAE_EDIT_STEER, 16, 0, 0.5f}};
     TEST_OK(llama_sae_cuda_edits_set(ed, edits, 5, nullptr));
     std::printf("\n%5s %4s %-16s | %9s %9s | %8s\n", "T", "k", "mode", "us", "p10", "GB/s");
     const int Ts[] = {1, 16, 512, 4096};

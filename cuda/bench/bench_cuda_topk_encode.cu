@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     std::printf("bf16 tensor-core peak (torch matmul, --peak-tflops): %s\n",
                 peak_tflops > 0 ? std::to_string(peak_tflops).c_str() : "not given (compute floors omitted)");
     const int d = 2048;
-    const int RELU = LLAMA_SAE_CUDA_MODE_TOPK_RELU, ABS = LLAMA_SAE_CUDA_MODE_TOPK_ABS;
+    const int RELU = LLAMA_SAE_ACT_TOPK_RELU, ABS = LLAMA_SAE_ACT_TOPK_ABS;
     const int BF16 = LLAMA_SAE_CUDA_DTYPE_BF16, F32 = LLAMA_SAE_CUDA_DTYPE_F32;
     const int AUTO = LLAMA_SAE_CUDA_PATH_AUTO, GEMV = LLAMA_SAE_CUDA_PATH_GEMV, TC = LLAMA_SAE_CUDA_PATH_TENSOR_CORE;
     const Shape shapes[] = {

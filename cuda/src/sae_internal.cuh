@@ -79,7 +79,7 @@ struct llama_sae_cuda_sae {
 // Device-resident edit table. Sizes never change after init.
 struct llama_sae_cuda_edits {
     int32_t F = 0;
-    int8_t* op = nullptr;        // [F] 0 = none, else LLAMA_SAE_CUDA_EDIT_SCALE/CLAMP/SWAP
+    int8_t* op = nullptr;        // [F] -1 = none, else LLAMA_SAE_EDIT_SCALE/CLAMP/SWAP
     float* arg = nullptr;        // [F] scale factor or clamp value
     int32_t* partner = nullptr;  // [F] swap partner
     int32_t* lists = nullptr;    // [2 + MAX_CLAMPS + MAX_STEERS]: n_clamp, n_steer, clamp latents, steer latents
@@ -91,11 +91,13 @@ struct llama_sae_cuda_edits {
     std::vector<float> h_steer;
 };
 
+// Exact fixed-point accumulators (native/src/kernels/exact_sum.h): the 128-bit sums are (hi, lo)
+// word pairs added with 64-bit atomics and a carry, so their totals do not depend on atomic order.
 struct llama_sae_cuda_stats {
     int32_t F = 0;
-    unsigned long long* count = nullptr;  // [F]
-    double* sum_abs = nullptr;            // [F]
-    double* sum = nullptr;                // [F]
-    unsigned int* max_abs = nullptr;      // [F] float bits of a non-negative float (int order == float order)
-    unsigned long long* rows = nullptr;   // [1]
+    unsigned long long* count = nullptr;    // [F]
+    unsigned long long* sum_abs = nullptr;  // [2F] (hi, lo) of sum round(|a| * 2^40)
+    unsigned long long* sum = nullptr;      // [2F] (hi, lo) of sum round(a * 2^40)
+    unsigned int* max_abs = nullptr;        // [F] float bits of a non-negative float (int order == float order)
+    unsigned long long* rows = nullptr;     // [1]
 };

@@ -19,6 +19,9 @@ namespace {
 constexpr int kEditThreads = 256;
 constexpr int kMC = LLAMA_SAE_CUDA_MAX_CLAMPS;
 constexpr int kMS = LLAMA_SAE_CUDA_MAX_STEERS;
+// Per-latent op table entry of a latent without a SCALE/CLAMP/SWAP edit (the ops are numbered from 0
+// in llama_sae_kinds.h, so "none" is -1; the table is memset to 0xff).
+constexpr int8_t kNoEdit = -1;
 
 __device__ __forceinline__ int find_in_code(const int32_t* code_idx, int k, int f) {
     for (int j = 0; j < k; ++j)
@@ -38,7 +41,7 @@ __global__ void __launch_bounds__(kEditThreads) apply_edits_kernel(
     int32_t* lat = reinterpret_cast<int32_t*>(code_val + k);    // [n_slots]
     int32_t* code_idx = lat + n_slots;                          // [k], then the compacted slots
     const int t = blockIdx.x, tid = threadIdx.x;
-    const bool ep = mode == LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING;
+    const bool ep = mode == LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING;
     for (int j = tid; j < k; j += kEditThreads) {
         const int f = idx[(int64_t)t * k + j];
         code_idx[j] = (f >= 0 && f < F) ? f : -1;
@@ -57,12 +60,12 @@ __global__ void __launch_bounds__(kEditThreads) apply_edits_kernel(
         }
         const float z = code_val[j];
         float zp = z;
-        const int o = op ? op[f] : 0;
-        if (o == LLAMA_SAE_CUDA_EDIT_SCALE) {
+        const int o = op ? op[f] : kNoEdit;
+        if (o == LLAMA_SAE_EDIT_SCALE) {
             zp = arg[f] * z;
-        } else if (o == LLAMA_SAE_CUDA_EDIT_CLAMP) {
+        } else if (o == LLAMA_SAE_EDIT_CLAMP) {
             zp = arg[f];
-        } else if (o == LLAMA_SAE_CUDA_EDIT_SWAP) {
+        } else if (o == LLAMA_SAE_EDIT_SWAP) {
             const int p = partner[f];
             const int jp = find_in_code(code_idx, k, p);
             zp = jp >= 0 ? code_val[jp] : 0.0f;
@@ -147,7 +150,7 @@ extern "C" int32_t llama_sae_cuda_edits_init(const llama_sae_cuda_sae* s, llama_
         LSC_CHECK(cudaMalloc((void**)&e->partner, (size_t)e->F * sizeof(int32_t)));
         LSC_CHECK(cudaMalloc((void**)&e->lists, (size_t)(2 + kMC + kMS) * sizeof(int32_t)));
         LSC_CHECK(cudaMalloc((void**)&e->steer_alpha, (size_t)kMS * sizeof(float)));
-        LSC_CHECK(cudaMemset(e->op, 0, (size_t)e->F));
+        LSC_CHECK(cudaMemset(e->op, 0xff, (size_t)e->F));  // kNoEdit
         LSC_CHECK(cudaMemset(e->arg, 0, (size_t)e->F * sizeof(float)));
         LSC_CHECK(cudaMemset(e->partner, 0xff, (size_t)e->F * sizeof(int32_t)));
         LSC_CHECK(cudaMemset(e->lists, 0, (size_t)(2 + kMC + kMS) * sizeof(int32_t)));
@@ -182,7 +185,7 @@ extern "C" int32_t llama_sae_cuda_edits_set(llama_sae_cuda_edits* e, const llama
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "expected a list of n_edits >= 0 entries but found n=%d list=%p", n,
                         (const void*)list);
     const int F = e->F;
-    std::vector<int8_t> op(F, 0);
+    std::vector<int8_t> op(F, kNoEdit);
     std::vector<float> arg(F, 0.0f);
     std::vector<int32_t> partner(F, -1), lists(2 + kMC + kMS, 0);
     std::vector<float> steer(kMS, 0.0f);
@@ -197,7 +200,7 @@ extern "C" int32_t llama_sae_cuda_edits_set(llama_sae_cuda_edits* e, const llama
             return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: expected a finite value but found %g", i,
                             (double)ed.value);
         const int f = ed.latent;
-        if (ed.op == LLAMA_SAE_CUDA_EDIT_STEER) {
+        if (ed.op == LLAMA_SAE_EDIT_STEER) {
             if (steered[f]) return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: latent %d is steered twice", i, f);
             if (n_steer == kMS)
                 return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: more than %d steers", i, kMS);
@@ -206,23 +209,24 @@ extern "C" int32_t llama_sae_cuda_edits_set(llama_sae_cuda_edits* e, const llama
             steer[n_steer++] = ed.value;
             continue;
         }
-        if (ed.op != LLAMA_SAE_CUDA_EDIT_SCALE && ed.op != LLAMA_SAE_CUDA_EDIT_CLAMP && ed.op != LLAMA_SAE_CUDA_EDIT_SWAP)
-            return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: expected op 1..4 but found %d", i, ed.op);
-        if (op[f] != 0)
+        if (ed.op != LLAMA_SAE_EDIT_SCALE && ed.op != LLAMA_SAE_EDIT_CLAMP && ed.op != LLAMA_SAE_EDIT_SWAP)
+            return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: expected op 0..3 (llama_sae_kinds.h) but found %d", i,
+                            ed.op);
+        if (op[f] != kNoEdit)
             return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: latent %d already has an edit", i, f);
-        if (ed.op == LLAMA_SAE_CUDA_EDIT_SWAP) {
+        if (ed.op == LLAMA_SAE_EDIT_SWAP) {
             const int p = ed.partner;
             if (p < 0 || p >= F || p == f)
                 return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT,
                                 "edit %d: expected swap partner in [0, %d) and != %d but found %d", i, F, f, p);
-            if (op[p] != 0)
+            if (op[p] != kNoEdit)
                 return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: swap partner %d already has an edit", i, p);
-            op[f] = op[p] = LLAMA_SAE_CUDA_EDIT_SWAP;
+            op[f] = op[p] = LLAMA_SAE_EDIT_SWAP;
             partner[f] = p;
             partner[p] = f;
             continue;
         }
-        if (ed.op == LLAMA_SAE_CUDA_EDIT_CLAMP) {
+        if (ed.op == LLAMA_SAE_EDIT_CLAMP) {
             if (n_clamp == kMC)
                 return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit %d: more than %d clamps", i, kMC);
             lists[2 + n_clamp++] = f;
@@ -257,7 +261,7 @@ extern "C" int32_t llama_sae_cuda_apply_edits_and_update(const llama_sae_cuda_sa
     if (!x || !idx || !val) return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "x, idx and val must be non-NULL");
     if (k < 1 || k > LLAMA_SAE_CUDA_MAX_K)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "expected 1 <= k <= %d but found %d", LLAMA_SAE_CUDA_MAX_K, k);
-    if (mode != LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING && mode != LLAMA_SAE_CUDA_UPDATE_RECONSTRUCTION)
+    if (mode != LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING && mode != LLAMA_SAE_EDIT_MODE_RECONSTRUCTION)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "expected update mode 0 or 1 but found %d", mode);
     if (e && e->F != s->F)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "edit table has F=%d but the SAE has F=%d", e->F, s->F);

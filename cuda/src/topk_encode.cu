@@ -41,7 +41,7 @@ __global__ void convert_x_kernel(const float* __restrict__ x, int T, int d, int 
 }
 
 __device__ __forceinline__ float make_key(float pre, int mode) {
-    return mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? fabsf(pre) : pre;
+    return mode == LLAMA_SAE_ACT_TOPK_ABS ? fabsf(pre) : pre;
 }
 
 // ---------------------------------------------------------------- tensor-core scoring
@@ -367,10 +367,10 @@ __global__ void __launch_bounds__(256) rescore_kernel(const int32_t* __restrict_
     const double dot = warp_dot_exact(W, dtype, xal, f, d, xr, lane);
     if (lane == 0) {
         const double pre = dot + (double)b_enc[f];
-        double key = mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? fabs(pre) : pre;
+        double key = mode == LLAMA_SAE_ACT_TOPK_ABS ? fabs(pre) : pre;
         if (key != key) key = -INFINITY;
         ex_key[o] = key;
-        ex_val[o] = (float)(mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? pre : (pre > 0.0 ? pre : 0.0));
+        ex_val[o] = (float)(mode == LLAMA_SAE_ACT_TOPK_ABS ? pre : (pre > 0.0 ? pre : 0.0));
     }
 }
 
@@ -547,7 +547,7 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
     if (k < 1 || k > s->F || k > LLAMA_SAE_CUDA_MAX_K)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "expected 1 <= k <= min(F=%d, %d) but found %d", s->F,
                         LLAMA_SAE_CUDA_MAX_K, k);
-    if (mode != LLAMA_SAE_CUDA_MODE_TOPK_RELU && mode != LLAMA_SAE_CUDA_MODE_TOPK_ABS)
+    if (mode != LLAMA_SAE_ACT_TOPK_RELU && mode != LLAMA_SAE_ACT_TOPK_ABS)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "mode %d: only topk-relu (0) and topk-abs (1) run on the GPU", mode);
     cudaStream_t st = static_cast<cudaStream_t>(stream);
     const bool tc = s->path == LLAMA_SAE_CUDA_PATH_TENSOR_CORE || (s->path == LLAMA_SAE_CUDA_PATH_AUTO && T > kGemvMaxTokens);

@@ -52,7 +52,7 @@ int main(void) {
            LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "apply_edits(sae=NULL)");
     llama_sae_cuda_stats* st = NULL;
     expect(llama_sae_cuda_stats_init(0, &st), LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "stats_init(n_features=0)");
-    expect(llama_sae_cuda_stats_accumulate(NULL, NULL, NULL, 1, 1, NULL), LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT,
+    expect(llama_sae_cuda_stats_accumulate(NULL, NULL, NULL, NULL, 1, 1, NULL), LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT,
            "stats_accumulate(stats=NULL)");
     llama_sae_cuda_sae_free(NULL);
     llama_sae_cuda_edits_free(NULL);

@@ -20,9 +20,9 @@ std::map<int, double> edited_code(const std::vector<int32_t>& idx, const std::ve
     auto zof = [&](int f) { auto it = z.find(f); return it == z.end() ? 0.0 : it->second; };
     std::map<int, double> zp = z;
     for (const auto& e : edits) {
-        if (e.op == LLAMA_SAE_CUDA_EDIT_SCALE) zp[e.latent] = (double)(float)(e.value * (float)zof(e.latent));
-        if (e.op == LLAMA_SAE_CUDA_EDIT_CLAMP) zp[e.latent] = e.value;
-        if (e.op == LLAMA_SAE_CUDA_EDIT_SWAP) {
+        if (e.op == LLAMA_SAE_EDIT_SCALE) zp[e.latent] = (double)(float)(e.value * (float)zof(e.latent));
+        if (e.op == LLAMA_SAE_EDIT_CLAMP) zp[e.latent] = e.value;
+        if (e.op == LLAMA_SAE_EDIT_SWAP) {
             zp[e.latent] = zof(e.partner);
             zp[e.partner] = zof(e.latent);
         }
@@ -74,21 +74,21 @@ Result run(const HostSae& s, llama_sae_cuda_sae* sae, llama_sae_cuda_edits* dedi
         const std::map<int, double> zp = edited_code(ri, rv, pass_null_edits ? std::vector<llama_sae_cuda_edit>{} : edits, z);
         std::vector<double> ref(d);
         bool touched = false;
-        for (int i = 0; i < d; ++i) ref[i] = mode == LLAMA_SAE_CUDA_UPDATE_RECONSTRUCTION ? s.b_dec[i] : x[(size_t)t * d + i];
+        for (int i = 0; i < d; ++i) ref[i] = mode == LLAMA_SAE_EDIT_MODE_RECONSTRUCTION ? s.b_dec[i] : x[(size_t)t * d + i];
         for (const auto& [f, v] : zp) {
             const double zf = z.count(f) ? z.at(f) : 0.0;
-            const double c = mode == LLAMA_SAE_CUDA_UPDATE_RECONSTRUCTION ? v : v - zf;
+            const double c = mode == LLAMA_SAE_EDIT_MODE_RECONSTRUCTION ? v : v - zf;
             if (c != 0.0) touched = true;
             for (int i = 0; i < d; ++i) ref[i] += c * s.w_dec[(size_t)f * d + i];
         }
         if (!pass_null_edits)
             for (const auto& e : edits)
-                if (e.op == LLAMA_SAE_CUDA_EDIT_STEER) {
+                if (e.op == LLAMA_SAE_EDIT_STEER) {
                     touched |= e.value != 0.0f;
                     for (int i = 0; i < d; ++i) ref[i] += (double)e.value * s.w_dec[(size_t)e.latent * d + i];
                 }
         const float* g = &got[(size_t)t * d];
-        if (mode == LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING && !touched) {
+        if (mode == LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING && !touched) {
             ++res.untouched_rows;
             if (std::memcmp(g, &x[(size_t)t * d], d * sizeof(float)) != 0) {
                 if (res.changed_untouched < 3) std::printf("  row %d should be bit-identical but changed\n", t);
@@ -124,32 +124,32 @@ int main() {
             TEST_OK(llama_sae_cuda_edits_init(sae, &ed));
             const int P = std::min(F, 4 * k);  // code pool: latents [0, P)
             // A: no-op scale (1.0), ablate, scale, swap (both ends in the pool), swap with a partner outside
-            std::vector<llama_sae_cuda_edit> a = {{LLAMA_SAE_CUDA_EDIT_SCALE, 3 % P, 0, 1.0f},
-                                                  {LLAMA_SAE_CUDA_EDIT_SCALE, 5 % P == 3 % P ? (6 % P) : 5 % P, 0, 0.0f},
-                                                  {LLAMA_SAE_CUDA_EDIT_SCALE, P + 10, 0, 2.5f},
-                                                  {LLAMA_SAE_CUDA_EDIT_SWAP, P + 11, P + 12, 0.0f},
-                                                  {LLAMA_SAE_CUDA_EDIT_SWAP, P + 13, F - 1, 0.0f}};
+            std::vector<llama_sae_cuda_edit> a = {{LLAMA_SAE_EDIT_SCALE, 3 % P, 0, 1.0f},
+                                                  {LLAMA_SAE_EDIT_SCALE, 5 % P == 3 % P ? (6 % P) : 5 % P, 0, 0.0f},
+                                                  {LLAMA_SAE_EDIT_SCALE, P + 10, 0, 2.5f},
+                                                  {LLAMA_SAE_EDIT_SWAP, P + 11, P + 12, 0.0f},
+                                                  {LLAMA_SAE_EDIT_SWAP, P + 13, F - 1, 0.0f}};
             if (P >= 8) {
-                a.push_back({LLAMA_SAE_CUDA_EDIT_SWAP, 7, 1, 0.0f});       // both ends can be active
-                a.push_back({LLAMA_SAE_CUDA_EDIT_SWAP, 6, P + 30, 0.0f});  // partner never active
+                a.push_back({LLAMA_SAE_EDIT_SWAP, 7, 1, 0.0f});       // both ends can be active
+                a.push_back({LLAMA_SAE_EDIT_SWAP, 6, P + 30, 0.0f});  // partner never active
             }
             // B: A + clamps (active and never active) + steers
             std::vector<llama_sae_cuda_edit> b = a;
-            b.push_back({LLAMA_SAE_CUDA_EDIT_CLAMP, P + 20, 0, 4.0f});
-            b.push_back({LLAMA_SAE_CUDA_EDIT_CLAMP, F - 2, 0, -1.5f});
-            b.push_back({LLAMA_SAE_CUDA_EDIT_STEER, 0, 0, 0.75f});
-            b.push_back({LLAMA_SAE_CUDA_EDIT_STEER, F - 3, 0, -2.0f});
-            if (P >= 8) b.push_back({LLAMA_SAE_CUDA_EDIT_CLAMP, 2, 0, 0.5f});
+            b.push_back({LLAMA_SAE_EDIT_CLAMP, P + 20, 0, 4.0f});
+            b.push_back({LLAMA_SAE_EDIT_CLAMP, F - 2, 0, -1.5f});
+            b.push_back({LLAMA_SAE_EDIT_STEER, 0, 0, 0.75f});
+            b.push_back({LLAMA_SAE_EDIT_STEER, F - 3, 0, -2.0f});
+            if (P >= 8) b.push_back({LLAMA_SAE_EDIT_CLAMP, 2, 0, 0.5f});
             struct Sub {
                 const char* name;
                 const std::vector<llama_sae_cuda_edit>* e;
                 int mode;
                 bool null_edits;
-            } subs[] = {{"error-preserving, scale/ablate/swap", &a, LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING, false},
-                        {"error-preserving, + clamp/steer", &b, LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING, false},
-                        {"reconstruction, + clamp/steer", &b, LLAMA_SAE_CUDA_UPDATE_RECONSTRUCTION, false},
-                        {"reconstruction, no edits (plain decode)", &a, LLAMA_SAE_CUDA_UPDATE_RECONSTRUCTION, true},
-                        {"error-preserving, no edits", &a, LLAMA_SAE_CUDA_UPDATE_ERROR_PRESERVING, true}};
+            } subs[] = {{"error-preserving, scale/ablate/swap", &a, LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING, false},
+                        {"error-preserving, + clamp/steer", &b, LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING, false},
+                        {"reconstruction, + clamp/steer", &b, LLAMA_SAE_EDIT_MODE_RECONSTRUCTION, false},
+                        {"reconstruction, no edits (plain decode)", &a, LLAMA_SAE_EDIT_MODE_RECONSTRUCTION, true},
+                        {"error-preserving, no edits", &a, LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING, true}};
             for (const Sub& sub : subs) {
                 const Result r = run(s, sae, ed, *sub.e, sub.mode, T, k, rng, sub.null_edits);
                 const bool ok = r.bad == 0 && r.changed_untouched == 0;
@@ -158,10 +158,10 @@ int main() {
                 failed += !ok;
             }
             // invalid tables are rejected and leave the table usable
-            const llama_sae_cuda_edit dup[] = {{LLAMA_SAE_CUDA_EDIT_SCALE, 1, 0, 2.0f}, {LLAMA_SAE_CUDA_EDIT_CLAMP, 1, 0, 1.0f}};
-            const llama_sae_cuda_edit oob[] = {{LLAMA_SAE_CUDA_EDIT_SCALE, F, 0, 2.0f}};
-            const llama_sae_cuda_edit badswap[] = {{LLAMA_SAE_CUDA_EDIT_SWAP, 4, 4, 0.0f}};
-            const llama_sae_cuda_edit nan[] = {{LLAMA_SAE_CUDA_EDIT_SCALE, 4, 0, NAN}};
+            const llama_sae_cuda_edit dup[] = {{LLAMA_SAE_EDIT_SCALE, 1, 0, 2.0f}, {LLAMA_SAE_EDIT_CLAMP, 1, 0, 1.0f}};
+            const llama_sae_cuda_edit oob[] = {{LLAMA_SAE_EDIT_SCALE, F, 0, 2.0f}};
+            const llama_sae_cuda_edit badswap[] = {{LLAMA_SAE_EDIT_SWAP, 4, 4, 0.0f}};
+            const llama_sae_cuda_edit nan[] = {{LLAMA_SAE_EDIT_SCALE, 4, 0, NAN}};
             bool rej = llama_sae_cuda_edits_set(ed, dup, 2, nullptr) == LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT &&
                        llama_sae_cuda_edits_set(ed, oob, 1, nullptr) == LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT &&
                        llama_sae_cuda_edits_set(ed, badswap, 1, nullptr) == LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT &&

@@ -40,7 +40,7 @@ void ref_topk(const std::vector<double>& pre, int k, int mode, std::vector<int>&
     const int F = (int)pre.size();
     std::vector<int> order(F);
     std::iota(order.begin(), order.end(), 0);
-    auto key = [&](int f) { return mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? std::fabs(pre[f]) : pre[f]; };
+    auto key = [&](int f) { return mode == LLAMA_SAE_ACT_TOPK_ABS ? std::fabs(pre[f]) : pre[f]; };
     std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
         const double ka = key(a), kb = key(b);
         return ka > kb || (ka == kb && a < b);
@@ -49,12 +49,12 @@ void ref_topk(const std::vector<double>& pre, int k, int mode, std::vector<int>&
     val.resize(k);
     for (int j = 0; j < k; ++j) {
         const double p = pre[idx[j]];
-        val[j] = mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? p : std::max(p, 0.0);
+        val[j] = mode == LLAMA_SAE_ACT_TOPK_ABS ? p : std::max(p, 0.0);
     }
 }
 
 bool run_case(const Case& c, std::mt19937_64& rng) {
-    const char* mode_name = c.mode == LLAMA_SAE_CUDA_MODE_TOPK_ABS ? "topk-abs" : "topk-relu";
+    const char* mode_name = c.mode == LLAMA_SAE_ACT_TOPK_ABS ? "topk-abs" : "topk-relu";
     const char* dt_name[] = {"f32", "f16", "bf16"};
     const char* path_name[] = {"auto", "gemv", "tensor-core"};
     std::printf("case d=%d F=%d k=%d T=%d %s %s path=%s%s%s\n", c.d, c.F, c.k, c.T, mode_name, dt_name[c.dtype],
@@ -142,7 +142,7 @@ bool check_errors() {
 
 int main() {
     skip_without_device();
-    const int RELU = LLAMA_SAE_CUDA_MODE_TOPK_RELU, ABS = LLAMA_SAE_CUDA_MODE_TOPK_ABS;
+    const int RELU = LLAMA_SAE_ACT_TOPK_RELU, ABS = LLAMA_SAE_ACT_TOPK_ABS;
     const int F32 = LLAMA_SAE_CUDA_DTYPE_F32, F16 = LLAMA_SAE_CUDA_DTYPE_F16, BF16 = LLAMA_SAE_CUDA_DTYPE_BF16;
     const int AUTO = LLAMA_SAE_CUDA_PATH_AUTO, GEMV = LLAMA_SAE_CUDA_PATH_GEMV, TC = LLAMA_SAE_CUDA_PATH_TENSOR_CORE;
     // A sampled subset of d=2048, F in {512, 16384, 65536}, K in {32, 64, 100}, T in {1, 8, 512, 4096},

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "llama_sae_kinds.h"  // LLAMA_SAE_ACT_*, LLAMA_SAE_EDIT_*, LLAMA_SAE_EDIT_MODE_* (one definition)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -138,34 +140,55 @@ void llama_sae_context_free(llama_sae_context * ctx);
 // Tokens one decode call holds (the resolved n_ctx); 0 for a null context.
 int32_t llama_sae_context_n_ctx(const llama_sae_context * ctx);
 
-// What to capture in the next runs. layers: block indices in [0, n_layer), distinct; captured
-// matrices are returned in this order. positions: >= 0 absolute token index, < 0 counted from
-// the end (-1 = last token); ignored when all_positions is true. n_layers == 0 disables capture.
-// No positions (and not all) captures no prompt rows: only generated steps, if set.
+// What to capture in the next runs. layers: block indices in [0, n_layer), distinct; their
+// results come back in this order (the "layer slot"). positions: >= 0 absolute token index, < 0
+// counted from the end (-1 = last token); ignored when all_positions is true. n_layers == 0
+// disables capture. No positions (and not all) captures no prompt rows: only generated steps.
+// Capturing the last layer never adds logits rows when llama.cpp carries the project's patch
+// (cmake/patches/): the last layer then keeps the captured rows without computing their logits.
 // Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT, ERR_OUT_OF_RANGE (layer) or ERR_STATE (no hook).
 int32_t llama_sae_context_set_capture(llama_sae_context * ctx,
                                       const int32_t * layers, int32_t n_layers,
                                       const int32_t * positions, int32_t n_positions,
                                       bool all_positions);
 
+// What every captured layer produces, a mask of LLAMA_SAE_OUTPUT_*. CODES, STATS and METRICS
+// apply to captured layers with an attached SAE; the row is encoded once whatever is asked.
+#define LLAMA_SAE_OUTPUT_ROWS    1u  // raw residual rows [n_rows, n_embd] (llama_sae_capture_rows)
+#define LLAMA_SAE_OUTPUT_CODES   2u  // sparse codes [n_rows, k] (llama_sae_codes_*)
+#define LLAMA_SAE_OUTPUT_STATS   4u  // feature statistics per row block (llama_sae_context_feature_stats)
+#define LLAMA_SAE_OUTPUT_METRICS 8u  // reconstruction sums per row block (llama_sae_context_recon_sums)
+// Default: ROWS | CODES, top_n 100. top_n: top samples per feature that STATS keeps (0..65536;
+// 0 keeps none). Without ROWS the host holds O(k) per captured row and layer, not O(n_embd).
+// Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT (unknown bit, top_n out of range).
+int32_t llama_sae_context_set_outputs(llama_sae_context * ctx, uint32_t outputs, int32_t top_n);
+
 // Runs n_prompts tokenized prompts: prompt i is tokens[offsets[i] .. offsets[i+1]).
 // Prompts are packed into llama_decode calls of at most n_pack tokens (a longer prompt runs alone)
 // and n_seq_max sequences; memory is cleared between calls, so prompts never see each other.
-// Everything is validated before the first decode: empty prompt, a prompt longer than n_ctx
-// (ERR_CONTEXT_OVERFLOW), a token id outside the vocabulary, a position outside a prompt
-// (ERR_OUT_OF_RANGE; the message names the prompt, the position and the prompt length).
+// Everything is validated before the first decode, the same way whatever backend runs the hook:
+// the spec (an SAE where CODES/STATS/METRICS or edits need one: ERR_STATE), empty prompt, a prompt
+// longer than n_ctx (ERR_CONTEXT_OVERFLOW), a token id outside the vocabulary, a position outside
+// a prompt (ERR_OUT_OF_RANGE; the message names the prompt, the position and the prompt length).
+// ERR_DECODE: llama_decode failed, or the hook aborted (a statistic outside its exact range).
 int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens,
                               const int32_t * offsets, int32_t n_prompts);
 
 // ---- results of the last run ---------------------------------------------------------------------
-// Captured rows: the same row order for every captured layer — prompt by prompt, and within a
-// prompt in the order of the position list (all positions: ascending).
+// Row layout (the same for every captured layer, and the activation file's order): rows come in
+// blocks, one per capture position in the order given, then one per generated step; with all
+// positions a single block holds every token, prompt by prompt. Each block holds the run's prompts
+// in order, so block b of a layer is the next rows of the file tensor layer{L}.pos{P}.
 int64_t         llama_sae_capture_n_rows(const llama_sae_context * ctx);
+// Row blocks of the last run (0 when nothing was captured).
+int32_t         llama_sae_capture_n_blocks(const llama_sae_context * ctx);
+// First row of block b (0 <= b <= n_blocks; b = n_blocks gives n_rows); -1 for a bad block.
+int64_t         llama_sae_capture_block_offset(const llama_sae_context * ctx, int32_t block);
 // [n_rows]: prompt index (0-based, within the last run) and token position of each row.
 const int32_t * llama_sae_capture_row_prompts(const llama_sae_context * ctx);
 const int32_t * llama_sae_capture_row_positions(const llama_sae_context * ctx);
-// [n_rows, n_embd] float32 residual rows of the layer at layer_slot in the capture list;
-// NULL if layer_slot is out of range or nothing was captured.
+// [n_rows, n_embd] float32 residual rows of the layer at layer_slot in the capture list, in the
+// row layout above; NULL if layer_slot is out of range, nothing was captured or ROWS is off.
 const float *   llama_sae_capture_rows(const llama_sae_context * ctx, int32_t layer_slot);
 // [n_prompts, n_vocab] logits of the last token of every prompt of the last run.
 const float *   llama_sae_context_last_logits(const llama_sae_context * ctx);
@@ -177,11 +200,7 @@ int32_t         llama_sae_context_n_prompts(const llama_sae_context * ctx);
 //   W_enc [n_latents, n_embd] (row f = encoder direction of latent f), b_enc [n_latents] with any
 //   pre-encoder bias already folded in (b_enc' = b_enc - W_enc * b_dec), W_dec [n_latents, n_embd]
 //   (row f = decoder direction), b_dec [n_embd], threshold [n_latents] (JumpReLU only, else NULL).
-// pre[f] = b_enc[f] + W_enc[f] . x; the activations:
-#define LLAMA_SAE_ACT_TOPK_RELU 0  // k largest pre; value max(pre, 0)
-#define LLAMA_SAE_ACT_TOPK_ABS  1  // k largest |pre|; value pre, sign kept (the reference study's SAE)
-#define LLAMA_SAE_ACT_JUMPRELU  2  // pre > threshold[f]; k largest kept; unused slots (-1, 0)
-#define LLAMA_SAE_ACT_RELU      3  // pre > 0; k largest kept; unused slots (-1, 0)
+// pre[f] = b_enc[f] + W_enc[f] . x; the activations are LLAMA_SAE_ACT_* (llama_sae_kinds.h).
 // Codes of a row: k (index, value) pairs sorted by key descending (pre, |pre| or value); equal
 // keys: the lower latent index first. indices int32 [n_rows, k], values float [n_rows, k].
 typedef struct llama_sae_sae llama_sae_sae;
@@ -219,20 +238,63 @@ int32_t llama_sae_sae_decode(const llama_sae_sae * sae, const int32_t * indices,
 int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const llama_sae_sae * sae, int32_t k);
 
 // Codes of the last run for the layer at layer_slot: indices/values [n_rows, k] in the row
-// order of the captured rows; NULL when no SAE is attached there. llama_sae_codes_k gives k (0 if none).
+// layout of the captured rows; NULL when no SAE is attached there or CODES is off.
+// llama_sae_codes_k gives k (0 if none).
 int32_t         llama_sae_codes_k(const llama_sae_context * ctx, int32_t layer_slot);
 const int32_t * llama_sae_codes_indices(const llama_sae_context * ctx, int32_t layer_slot);
 const float *   llama_sae_codes_values(const llama_sae_context * ctx, int32_t layer_slot);
 
+// Feature statistics of the last run's rows of one (layer slot, row block), with STATS or METRICS
+// (features touched in the run only: merge them into running totals, e.g. Java's
+// FeatureStatistics, which uses the same definitions and merges bit for bit):
+//   an entry of a code is active iff its index >= 0 and its value != 0; per feature: count of
+//   active rows, sum |a| and sum a as exact 128-bit fixed point (every value rounded once to a
+//   multiple of 2^-40, ties toward +inf; (hi, lo) int64 words, lo unsigned), max |a|; with STATS,
+//   the top_n active entries by |a| descending, then prompt, then position ascending, and the
+//   histogram of the active values: Java's ActivationHistogram bins (|a| in 16 bins per octave
+//   over [2^-20, 2^20) from the float's bits, clamped), key = bin for a > 0, 640 + bin for a < 0.
+// Pointers stay valid until the next run.
+struct llama_sae_feature_stats {
+    int64_t         rows;          // rows accumulated (active or not): the frequency denominator
+    int32_t         n_features;    // features active in the run (entries below)
+    const int32_t * feature;       // [n_features] latent ids, ascending
+    const int64_t * count;         // [n_features]
+    const int64_t * sum_abs;       // [2 n_features] (hi, lo) of sum |a| * 2^40
+    const int64_t * sum;           // [2 n_features] (hi, lo) of sum a * 2^40
+    const float *   max_abs;       // [n_features]
+    const int32_t * top_offset;    // [n_features + 1] top entries of feature i: top_offset[i] .. top_offset[i + 1]
+    const float *   top_value;     // activation (signed)
+    const int32_t * top_prompt;    // prompt within the run
+    const int32_t * top_position;  // token position
+    const int32_t * hist_offset;   // [n_features + 1] histogram entries of feature i: hist_offset[i] .. hist_offset[i + 1]
+    const int32_t * hist_key;      // bin key (see above), ascending within a feature
+    const int64_t * hist_count;    // active values in that bin
+};
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (null, bad slot or block) or ERR_STATE (no results,
+// no SAE at the layer, STATS and METRICS both off).
+int32_t llama_sae_context_feature_stats(const llama_sae_context * ctx, int32_t layer_slot, int32_t block,
+                                        struct llama_sae_feature_stats * out);
+
+// Reconstruction sums of the last run's rows of one (layer slot, row block), with METRICS: the
+// numerators and denominators of explained variance, MSE and mean cosine of Java's SaeMetrics,
+// summed exactly like the feature statistics (each per-element quantity rounded once):
+//   sums [2 (3 + n_embd)] = (hi, lo) of sum (x - x_hat)^2, sum x^2, sum cos(x, x_hat), then sum x_i
+//   per dimension; x_hat = decode(codes). L0 and dead latents follow from the feature counts.
+struct llama_sae_recon_sums {
+    int64_t         rows;
+    int32_t         n_embd;
+    const int64_t * sums;
+};
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT or ERR_STATE (no results, no SAE, METRICS off).
+int32_t llama_sae_context_recon_sums(const llama_sae_context * ctx, int32_t layer_slot, int32_t block,
+                                     struct llama_sae_recon_sums * out);
+
 // ---- interventions ------------------------------------------------------------------------------
-// Edits of a row's SAE code z at a block (the SAE attached there defines the latents):
-#define LLAMA_SAE_EDIT_SCALE 0  // z_f := value * z_f (ablate: value 0)
-#define LLAMA_SAE_EDIT_CLAMP 1  // z_f := value, also when f is inactive
-#define LLAMA_SAE_EDIT_SWAP  2  // z_f := z_partner, z_partner := z_f (both read before editing)
-#define LLAMA_SAE_EDIT_STEER 3  // h += value * W_dec[f] (independent of z)
-// How the edited code goes back into the residual stream:
-#define LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING 0  // h' = h + W_dec^T (z' - z): keeps the SAE's error (default)
-#define LLAMA_SAE_EDIT_MODE_RECONSTRUCTION   1  // h' = b_dec + W_dec^T z' (the reference study's behaviour)
+// Edits of a row's SAE code z at a block (the SAE attached there defines the latents): op is a
+// LLAMA_SAE_EDIT_* kind and mode a LLAMA_SAE_EDIT_MODE_* (llama_sae_kinds.h). Every edit reads the
+// original z; when several edits write one latent the last one wins; steers add in order. Every
+// backend accepts exactly these edits (the CUDA backend runs what its device table cannot hold
+// on the host).
 
 struct llama_sae_edit {
     int32_t layer;    // block index; an SAE must be attached there
@@ -254,7 +316,8 @@ int32_t llama_sae_context_set_edits(llama_sae_context * ctx, const struct llama_
                                     bool all_positions, bool generated);
 
 // Whether captured rows show the residual before (false, default) or after (true) the block's
-// interventions. Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT.
+// interventions. Codes are computed once per row either way: they are the code z of the residual
+// the block produced, the one the edits start from. Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT.
 int32_t llama_sae_context_set_capture_after_edits(llama_sae_context * ctx, bool after);
 
 // ---- generation ---------------------------------------------------------------------------------
@@ -278,8 +341,9 @@ int32_t llama_sae_context_generate(llama_sae_context * ctx, const int32_t * toke
 
 // Generated steps to capture during llama_sae_context_generate (1-based: step K is the residual of
 // the K-th generated token as it goes through the model, at position prompt_len + K - 1), at the
-// layers of the capture list. Their rows follow the prompt-position rows: prompt by prompt, steps
-// in the order given. A sequence that ended before step K leaves that row NaN with position -1.
+// layers of the capture list. Each step is a row block after the prompt-position blocks (one row
+// per prompt). A sequence that ended before step K leaves that row NaN (codes -1 / 0, not counted
+// in statistics) with position -1.
 // generate() then needs max_tokens > the largest K. n_steps = 0 clears.
 // Returns LLAMA_SAE_OK or ERR_INVALID_ARGUMENT.
 int32_t llama_sae_context_set_capture_generated(llama_sae_context * ctx, const int32_t * steps, int32_t n_steps);

@@ -1,132 +1,104 @@
-// Contexts, capture specs and batched runs (llama_sae_context_*).
+// Contexts, capture specs, batched runs and their results (llama_sae_context_*, llama_sae_capture_*).
 #include "api_error.h"
-#include "cuda_hook.h"
 #include "engine_internal.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
 using namespace llama_sae;
 
-namespace {
-
-std::string prompt_label(int32_t i) { return "prompt " + std::to_string(i); }
-
-}  // namespace
-
 namespace llama_sae {
 
-std::vector<std::vector<int32_t>> resolve_capture_positions(const llama_sae_context & c, const int32_t * tokens,
-                                                            const int32_t * offsets, int32_t n_prompts) {
-    std::vector<std::vector<int32_t>> out(n_prompts);
-    if (offsets[0] != 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "run: offsets[0] must be 0, found " + std::to_string(offsets[0]));
-    const bool capturing = !c.capture_layers.empty();
-    for (int32_t p = 0; p < n_prompts; ++p) {
-        const int32_t len = offsets[p + 1] - offsets[p];
-        if (len <= 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "run: " + prompt_label(p) + " is empty (expected at least one token)");
-        if (len > c.n_ctx) {
-            fail(LLAMA_SAE_ERR_CONTEXT_OVERFLOW, "run: " + prompt_label(p) + " has " + std::to_string(len) +
-                 " tokens but the context holds " + std::to_string(c.n_ctx) + " (raise n_ctx or shorten the prompt)");
-        }
-        for (int32_t i = offsets[p]; i < offsets[p + 1]; ++i) {
-            if (tokens[i] < 0 || tokens[i] >= c.model->n_vocab) {
-                fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: " + prompt_label(p) + " has token id " + std::to_string(tokens[i]) +
-                     " outside the vocabulary [0, " + std::to_string(c.model->n_vocab) + ")");
-            }
-        }
-        if (!capturing) continue;
-        if (c.all_positions) {
-            for (int32_t i = 0; i < len; ++i) out[p].push_back(i);
-            continue;
-        }
-        for (int32_t q : c.positions) {
-            const int32_t pos = q >= 0 ? q : len + q;
-            if (pos < 0 || pos >= len) {
-                fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: position " + std::to_string(q) + ": expected a position inside " + prompt_label(p) +
-                     " of " + std::to_string(len) + " tokens (0.." + std::to_string(len - 1) + " or -" +
-                     std::to_string(len) + "..-1) but found " + std::to_string(q));
-            }
-            out[p].push_back(pos);
-        }
-    }
-    return out;
-}
+namespace {
 
-std::vector<int32_t> resolve_edit_positions(const llama_sae_context & c, int32_t prompt, int32_t len) {
-    std::vector<int32_t> out;
-    if (c.edit_all_positions) {
-        for (int32_t i = 0; i < len; ++i) out.push_back(i);
-        return out;
-    }
-    for (int32_t q : c.edit_positions) {
-        const int32_t pos = q >= 0 ? q : len + q;
-        if (pos < 0 || pos >= len) {
-            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, "run: intervention position " + std::to_string(q) + ": expected a position inside " +
-                 prompt_label(prompt) + " of " + std::to_string(len) + " tokens but found " + std::to_string(q));
-        }
-        out.push_back(pos);
-    }
-    return out;
+// Whether llama.cpp can keep the last layer's captured rows without their logits (the project's
+// patch, cmake/patches/). LLAMA_SAE_NO_LAST_LAYER_ROWS=1 switches it off (before/after benchmarks,
+// or to rule the patch out): captured last-layer rows are then logits rows as in plain llama.cpp.
+bool keeps_last_layer_rows(const llama_sae_model * m) {
+#ifdef LLAMA_SAE_LLAMA_PATCHED
+    const char * off = std::getenv("LLAMA_SAE_NO_LAST_LAYER_ROWS");
+    if (off && *off && std::strcmp(off, "0") != 0) return false;
+    return llama_model_keeps_last_layer_rows(m->model);
+#else
+    (void) m;
+    return false;
+#endif
 }
 
 bool any_edits(const llama_sae_context & c) {
-    for (const auto & l : c.hook.layers) if (l.edited()) return true;
+    for (const auto & l : c.layers) {
+        if (l.edits.any()) return true;
+    }
     return false;
 }
 
-int32_t fill_prompt_batch(llama_sae_context & c, llama_batch & batch, DecodePlan & plan, const int32_t * tokens,
-                          const int32_t * offsets, const std::vector<std::vector<int32_t>> & capture_pos, int64_t & row_base) {
-    const bool capture_last_layer = c.hook.layers[c.model->n_layer - 1].capture_slot >= 0;
-    const bool editing = any_edits(c);
-    batch.n_tokens = 0;
-    std::vector<int32_t> edit_rows;
-    for (int32_t s = 0; s < plan.n_prompts; ++s) {
-        const int32_t pi = plan.first_prompt + s;
-        const int32_t len = offsets[pi + 1] - offsets[pi];
-        const auto & want = capture_pos[pi];
-        for (size_t r = 0; r < want.size(); ++r) {
-            plan.batch_index.push_back(batch.n_tokens + want[r]);
-            plan.row_index.push_back(row_base + (int64_t) r);
-            c.row_prompt[row_base + r] = pi;
-            c.row_pos[row_base + r] = want[r];
-        }
-        row_base += (int64_t) want.size();
-        std::vector<char> is_captured(len, 0), is_edited(len, 0);
-        for (int32_t q : want) is_captured[q] = 1;
-        if (editing) {
-            for (int32_t q : resolve_edit_positions(c, pi, len)) {
-                if (!is_edited[q]) edit_rows.push_back(batch.n_tokens + q);
-                is_edited[q] = 1;
-            }
-        }
-        for (int32_t i = 0; i < len; ++i) {
-            const int32_t j = batch.n_tokens++;
-            batch.token[j] = tokens[offsets[pi] + i];
-            batch.pos[j] = i;
-            batch.n_seq_id[j] = 1;
-            batch.seq_id[j][0] = s;
-            // Edits at the last block touch only rows that are outputs anyway (llama.cpp drops the
-            // others before the block ends), so edits never add outputs: an extra output row would
-            // change how the output matmul rounds and break the bit-exact no-op guarantee.
-            batch.logits[j] = i == len - 1 || (capture_last_layer && is_captured[i]);
-        }
-    }
-    std::sort(edit_rows.begin(), edit_rows.end());
-    // Output index = number of output tokens before a row in the batch.
-    std::vector<int32_t> out_rank(batch.n_tokens, -1);
-    int32_t n_outputs = 0;
-    for (int32_t j = 0; j < batch.n_tokens; ++j) if (batch.logits[j]) out_rank[j] = n_outputs++;
-    for (int32_t bi : plan.batch_index) plan.output_index.push_back(out_rank[bi]);
-    plan.edit_batch_index = edit_rows;
-    for (int32_t bi : edit_rows) if (out_rank[bi] >= 0) plan.edit_output_index.push_back(out_rank[bi]);
-    return n_outputs;
+}  // namespace
+
+PlanInputs plan_inputs(const llama_sae_context & c) {
+    PlanInputs in;
+    in.n_layer = c.model->n_layer;
+    in.n_vocab = c.model->n_vocab;
+    in.n_ctx = c.n_ctx;
+    in.n_seq_max = c.params.n_seq_max;
+    in.n_pack = c.params.n_pack;
+    in.last_layer_captured = c.layers[c.model->n_layer - 1].slot >= 0;
+    in.any_edits = any_edits(c);
+    in.keep_last_rows = c.keep_last_rows;
+    return in;
 }
 
-void decode_with_plan(llama_sae_context & c, llama_batch & batch, const DecodePlan & plan, int32_t n_outputs) {
+void allocate_results(llama_sae_context & c, RowLayout layout, int32_t n_prompts) {
+    RunResults & R = c.results;
+    R.layout = std::move(layout);
+    const int64_t n_rows = R.layout.n_rows();
+    const int32_t n_blocks = R.layout.n_blocks();
+    const int32_t d = c.model->n_embd;
+    const uint32_t outputs = c.config.outputs;
+    R.slots.resize(c.capture.layers.size());
+    for (size_t slot = 0; slot < c.capture.layers.size(); ++slot) {
+        SlotResults & s = R.slots[slot];
+        const LayerSpec & spec = c.layers[c.capture.layers[slot]];
+        // resize, not assign: runs of the same size reuse (and never clear) the buffers
+        if (outputs & LLAMA_SAE_OUTPUT_ROWS) {
+            s.rows.resize((size_t) n_rows * d);
+        } else {
+            std::vector<float>().swap(s.rows);
+        }
+        s.k = spec.sae ? spec.k : 0;
+        if (s.k > 0 && (outputs & LLAMA_SAE_OUTPUT_CODES)) {
+            s.idx.resize((size_t) n_rows * s.k);
+            s.val.resize((size_t) n_rows * s.k);
+        } else {
+            std::vector<int32_t>().swap(s.idx);
+            std::vector<float>().swap(s.val);
+        }
+        const bool stats = s.k > 0 && (outputs & (LLAMA_SAE_OUTPUT_STATS | LLAMA_SAE_OUTPUT_METRICS));
+        s.stats.resize(stats ? n_blocks : 0);
+        const bool full = outputs & LLAMA_SAE_OUTPUT_STATS;  // METRICS alone needs only the counts
+        for (auto & acc : s.stats) acc.reset(spec.sae->params.n_latents, full ? c.config.top_n : 0, full);
+        const bool metrics = s.k > 0 && (outputs & LLAMA_SAE_OUTPUT_METRICS);
+        s.recon.resize(metrics ? n_blocks : 0);
+        for (auto & r : s.recon) r.reset(d);
+    }
+    R.n_prompts = n_prompts;
+    R.last_logits.resize((size_t) n_prompts * c.model->n_vocab);
+    R.generated.assign(n_prompts, {});
+}
+
+void begin_run(llama_sae_context & c) {
+    c.hook.cpu->begin_run(c.results.slots);
+    if (c.hook.cuda) c.hook.cuda->begin_run(c.results.slots);
+}
+
+void decode_call(llama_sae_context & c, llama_batch & batch, const CallPlan & plan) {
+#ifdef LLAMA_SAE_LLAMA_PATCHED
+    // Rows the last layer keeps without logits (none: the unpatched graph).
+    llama_set_last_layer_rows(c.lctx, plan.last_layer_rows.data(), (int32_t) plan.last_layer_rows.size());
+#endif
     c.hook.plan = &plan;
-    c.hook.n_batch_tokens = batch.n_tokens;
-    c.hook.n_batch_outputs = n_outputs;
     c.hook.error.clear();
     const int32_t rc = llama_decode(c.lctx, batch);
     c.hook.plan = nullptr;
@@ -134,30 +106,17 @@ void decode_with_plan(llama_sae_context & c, llama_batch & batch, const DecodePl
     if (rc != 0) fail(LLAMA_SAE_ERR_DECODE, "llama_decode returned " + std::to_string(rc));
 }
 
-void allocate_results(llama_sae_context & c, int64_t n_rows, int32_t n_prompts) {
-    const int32_t n_embd = c.model->n_embd;
-    c.row_prompt.resize(n_rows);
-    c.row_pos.resize(n_rows);
-    c.rows.assign(c.capture_layers.size(), {});
-    c.codes.assign(c.capture_layers.size(), {});
-    for (size_t slot = 0; slot < c.capture_layers.size(); ++slot) {
-        c.rows[slot].resize((size_t) n_rows * n_embd);
-        const LayerHook & lh = c.hook.layers[c.capture_layers[slot]];
-        if (lh.sae) {
-            c.codes[slot].k = lh.k;
-            c.codes[slot].indices.assign((size_t) n_rows * lh.k, -1);
-            c.codes[slot].values.assign((size_t) n_rows * lh.k, 0.0f);
-        }
+void finish_run(llama_sae_context & c) {
+    std::string error;
+    if (!c.hook.cpu->finish_run(c.results.slots, &error) || (c.hook.cuda && !c.hook.cuda->finish_run(c.results.slots, &error))) {
+        fail(LLAMA_SAE_ERR_DECODE, error);
     }
-    c.last_logits.resize((size_t) n_prompts * c.model->n_vocab);
-    c.generated.assign(n_prompts, {});
-    c.n_prompts = n_prompts;
+    for (auto & s : c.results.slots) {
+        for (auto & acc : s.stats) acc.finish();
+    }
 }
 
 }  // namespace llama_sae
-
-namespace {
-}  // namespace
 
 extern "C" {
 
@@ -190,12 +149,17 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         c->model = model;
         c->params = params;
         c->n_ctx = n_ctx;
-        c->hook.layers.assign(model->n_layer, LayerHook{});
-        c->hook.n_embd = model->n_embd;
-        c->hook.rows = &c->rows;
-        c->hook.codes = &c->codes;
+        c->keep_last_rows = keeps_last_layer_rows(model);
+        c->layers.assign(model->n_layer, LayerSpec{});
         c->pool = std::make_unique<ThreadPool>(threads);
-        c->hook.pool = c->pool.get();
+        c->config.n_embd = model->n_embd;
+        c->config.pool = c->pool.get();
+        c->hook.layers = &c->layers;
+        c->hook.cfg = &c->config;
+        c->hook.slots = &c->results.slots;
+        c->hook.n_layer = model->n_layer;
+        c->hook.cpu = make_cpu_backend();
+        c->hook.cuda = make_cuda_backend(c->hook.cpu.get());
 
         llama_context_params cp = llama_context_default_params();
         cp.n_ctx = n_ctx;
@@ -227,9 +191,8 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
 
 void llama_sae_context_free(llama_sae_context * ctx) {
     if (!ctx) return;
-    cuda_release_hook(&ctx->hook);
     llama_free(ctx->lctx);
-    delete ctx;
+    delete ctx;  // backends (and their device memory) go with the hook
 }
 
 int32_t llama_sae_context_n_ctx(const llama_sae_context * ctx) { return ctx ? ctx->n_ctx : 0; }
@@ -252,10 +215,24 @@ int32_t llama_sae_context_set_capture(llama_sae_context * ctx, const int32_t * l
             if (slot[il] >= 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture: layer " + std::to_string(il) + " listed twice");
             slot[il] = i;
         }
-        for (int32_t il = 0; il < ctx->model->n_layer; ++il) ctx->hook.layers[il].capture_slot = slot[il];
-        ctx->capture_layers.assign(layers, layers + n_layers);
-        ctx->positions.assign(positions, positions + n_positions);
-        ctx->all_positions = all_positions;
+        for (int32_t il = 0; il < ctx->model->n_layer; ++il) ctx->layers[il].slot = slot[il];
+        ctx->capture.layers.assign(layers, layers + n_layers);
+        ctx->capture.positions.assign(positions, positions + n_positions);
+        ctx->capture.all_positions = all_positions;
+        ctx->have_results = false;
+    });
+}
+
+int32_t llama_sae_context_set_outputs(llama_sae_context * ctx, uint32_t outputs, int32_t top_n) {
+    return guarded([&] {
+        if (!ctx) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_outputs: ctx is null");
+        const uint32_t known = LLAMA_SAE_OUTPUT_ROWS | LLAMA_SAE_OUTPUT_CODES | LLAMA_SAE_OUTPUT_STATS | LLAMA_SAE_OUTPUT_METRICS;
+        if (outputs & ~known) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_outputs: unknown output bits " + std::to_string(outputs & ~known));
+        if (top_n < 0 || top_n > 65536) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_outputs: top_n must be in 0..65536, found " + std::to_string(top_n));
+        }
+        ctx->config.outputs = outputs;
+        ctx->config.top_n = top_n;
         ctx->have_results = false;
     });
 }
@@ -265,74 +242,137 @@ int32_t llama_sae_context_run(llama_sae_context * ctx, const int32_t * tokens, c
         if (!ctx || !tokens || !offsets || n_prompts <= 0) {
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "run: null pointer or n_prompts <= 0");
         }
-        ctx->have_results = false;
         llama_sae_context & c = *ctx;
-        const auto capture_pos = resolve_capture_positions(c, tokens, offsets, n_prompts);
-        for (int32_t p = 0; p < n_prompts; ++p) resolve_edit_positions(c, p, offsets[p + 1] - offsets[p]);  // validate first
-        int64_t n_rows = 0;
-        for (const auto & v : capture_pos) n_rows += (int64_t) v.size();
-        allocate_results(c, n_rows, n_prompts);
+        c.have_results = false;
+        DecodePlan plan = plan_prompts(plan_inputs(c), c.capture, c.edit_placement, tokens, offsets, n_prompts, false, false);
+        allocate_results(c, std::move(plan.layout), n_prompts);
+        begin_run(c);
         const int32_t n_vocab = c.model->n_vocab;
-
         BatchOwner owner(c.n_ctx);
         llama_batch & batch = owner.batch;
         llama_memory_t mem = llama_get_memory(c.lctx);
-        const int32_t pack = std::min(c.n_ctx, c.params.n_pack > 0 ? c.params.n_pack : 512);
-
-        int64_t row_base = 0;
-        int32_t p = 0;
-        while (p < n_prompts) {
-            // Pack whole prompts into one decode call.
-            DecodePlan plan;
-            plan.first_prompt = p;
-            while (p < n_prompts && plan.n_prompts < c.params.n_seq_max &&
-                   (plan.n_prompts == 0 || plan.n_tokens + (offsets[p + 1] - offsets[p]) <= pack)) {
-                plan.n_tokens += offsets[p + 1] - offsets[p];
-                plan.n_prompts++;
-                p++;
-            }
-            const int32_t n_outputs = fill_prompt_batch(c, batch, plan, tokens, offsets, capture_pos, row_base);
+        for (const CallPlan & call : plan.calls) {
+            fill_batch(call, tokens, offsets, batch);
             llama_memory_clear(mem, true);
-            decode_with_plan(c, batch, plan, n_outputs);
-
+            decode_call(c, batch, call);
             // Logits of each prompt's last token (llama_get_logits_ith takes the batch index).
             int32_t first_token = 0;
-            for (int32_t s = 0; s < plan.n_prompts; ++s) {
-                const int32_t pi = plan.first_prompt + s;
+            for (int32_t s = 0; s < call.n_prompts; ++s) {
+                const int32_t pi = call.first_prompt + s;
                 const int32_t len = offsets[pi + 1] - offsets[pi];
                 const float * lg = llama_get_logits_ith(c.lctx, first_token + len - 1);
-                if (!lg) fail(LLAMA_SAE_ERR_DECODE, "run: no logits for the last token of " + prompt_label(pi));
-                std::memcpy(c.last_logits.data() + (size_t) pi * n_vocab, lg, sizeof(float) * n_vocab);
+                if (!lg) fail(LLAMA_SAE_ERR_DECODE, "run: no logits for the last token of prompt " + std::to_string(pi));
+                std::memcpy(c.results.last_logits.data() + (size_t) pi * n_vocab, lg, sizeof(float) * n_vocab);
                 first_token += len;
             }
         }
+        finish_run(c);
         c.have_results = true;
     });
 }
 
 int64_t llama_sae_capture_n_rows(const llama_sae_context * ctx) {
-    return ctx && ctx->have_results ? (int64_t) ctx->row_prompt.size() : 0;
+    return ctx && ctx->have_results ? ctx->results.layout.n_rows() : 0;
+}
+
+int32_t llama_sae_capture_n_blocks(const llama_sae_context * ctx) {
+    return ctx && ctx->have_results ? ctx->results.layout.n_blocks() : 0;
+}
+
+int64_t llama_sae_capture_block_offset(const llama_sae_context * ctx, int32_t block) {
+    if (!ctx || !ctx->have_results || block < 0 || block > ctx->results.layout.n_blocks()) return -1;
+    return ctx->results.layout.block_offset[block];
 }
 
 const int32_t * llama_sae_capture_row_prompts(const llama_sae_context * ctx) {
-    return ctx && ctx->have_results ? ctx->row_prompt.data() : nullptr;
+    return ctx && ctx->have_results ? ctx->results.layout.row_prompt.data() : nullptr;
 }
 
 const int32_t * llama_sae_capture_row_positions(const llama_sae_context * ctx) {
-    return ctx && ctx->have_results ? ctx->row_pos.data() : nullptr;
+    return ctx && ctx->have_results ? ctx->results.layout.row_pos.data() : nullptr;
 }
 
 const float * llama_sae_capture_rows(const llama_sae_context * ctx, int32_t layer_slot) {
-    if (!ctx || !ctx->have_results || layer_slot < 0 || layer_slot >= (int32_t) ctx->rows.size()) return nullptr;
-    return ctx->rows[layer_slot].data();
+    if (!ctx || !ctx->have_results || layer_slot < 0 || layer_slot >= (int32_t) ctx->results.slots.size()) return nullptr;
+    const auto & rows = ctx->results.slots[layer_slot].rows;
+    return rows.empty() ? nullptr : rows.data();
 }
 
 const float * llama_sae_context_last_logits(const llama_sae_context * ctx) {
-    return ctx && ctx->have_results ? ctx->last_logits.data() : nullptr;
+    return ctx && ctx->have_results ? ctx->results.last_logits.data() : nullptr;
 }
 
 int32_t llama_sae_context_n_prompts(const llama_sae_context * ctx) {
-    return ctx && ctx->have_results ? ctx->n_prompts : 0;
+    return ctx && ctx->have_results ? ctx->results.n_prompts : 0;
+}
+
+int32_t llama_sae_codes_k(const llama_sae_context * ctx, int32_t slot) {
+    if (!ctx || !ctx->have_results || slot < 0 || slot >= (int32_t) ctx->results.slots.size()) return 0;
+    return ctx->results.slots[slot].k;
+}
+
+const int32_t * llama_sae_codes_indices(const llama_sae_context * ctx, int32_t slot) {
+    if (llama_sae_codes_k(ctx, slot) == 0 || ctx->results.slots[slot].idx.empty()) return nullptr;
+    return ctx->results.slots[slot].idx.data();
+}
+
+const float * llama_sae_codes_values(const llama_sae_context * ctx, int32_t slot) {
+    if (llama_sae_codes_k(ctx, slot) == 0 || ctx->results.slots[slot].val.empty()) return nullptr;
+    return ctx->results.slots[slot].val.data();
+}
+
+}  // extern "C"
+
+namespace {
+
+// The results of one (layer slot, row block) of the last run, for the statistics accessors.
+const SlotResults & block_results(const llama_sae_context * ctx, int32_t slot, int32_t block, const void * out, const char * what) {
+    if (!ctx || !out) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, std::string(what) + ": null pointer");
+    if (!ctx->have_results) fail(LLAMA_SAE_ERR_STATE, std::string(what) + ": no results (run first)");
+    if (slot < 0 || slot >= (int32_t) ctx->results.slots.size() || block < 0 || block >= ctx->results.layout.n_blocks()) {
+        fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, std::string(what) + ": layer slot " + std::to_string(slot) + " / block " +
+             std::to_string(block) + " outside the last run's " + std::to_string(ctx->results.slots.size()) + " slots / " +
+             std::to_string(ctx->results.layout.n_blocks()) + " blocks");
+    }
+    return ctx->results.slots[slot];
+}
+
+}  // namespace
+
+extern "C" {
+
+int32_t llama_sae_context_feature_stats(const llama_sae_context * ctx, int32_t slot, int32_t block, struct llama_sae_feature_stats * out) {
+    return guarded([&] {
+        const SlotResults & s = block_results(ctx, slot, block, out, "feature_stats");
+        if (s.stats.empty()) fail(LLAMA_SAE_ERR_STATE, "feature_stats: no statistics at layer slot " + std::to_string(slot) +
+                                                       " (needs an SAE and the STATS or METRICS output)");
+        const FeatureStatsAcc & a = s.stats[block];
+        out->rows = a.rows;
+        out->n_features = (int32_t) a.out_feature.size();
+        out->feature = a.out_feature.data();
+        out->count = a.out_count.data();
+        out->sum_abs = a.out_sum_abs.data();
+        out->sum = a.out_sum.data();
+        out->max_abs = a.out_max_abs.data();
+        out->top_offset = a.out_top_offset.data();
+        out->top_value = a.out_top_value.data();
+        out->top_prompt = a.out_top_prompt.data();
+        out->top_position = a.out_top_position.data();
+        out->hist_offset = a.out_hist_offset.data();
+        out->hist_key = a.out_hist_key.data();
+        out->hist_count = a.out_hist_count.data();
+    });
+}
+
+int32_t llama_sae_context_recon_sums(const llama_sae_context * ctx, int32_t slot, int32_t block, struct llama_sae_recon_sums * out) {
+    return guarded([&] {
+        const SlotResults & s = block_results(ctx, slot, block, out, "recon_sums");
+        if (s.recon.empty()) fail(LLAMA_SAE_ERR_STATE, "recon_sums: no reconstruction sums at layer slot " + std::to_string(slot) +
+                                                       " (needs an SAE and the METRICS output)");
+        out->rows = s.recon[block].rows;
+        out->n_embd = s.recon[block].d;
+        out->sums = s.recon[block].sums.data();
+    });
 }
 
 }  // extern "C"

@@ -4,8 +4,9 @@
 #include "llama_sae.h"
 #include "llama.h"
 
+#include "decode_plan.h"
+#include "layer_pipeline.h"
 #include "sae_view.h"
-#include "sparse_edit.h"
 #include "thread_pool.h"
 
 #include <cstdint>
@@ -25,101 +26,33 @@ struct llama_sae_model {
 struct llama_sae_sae {
     llama_sae_sae_params params{};
     std::vector<float> W_enc, b_enc, W_dec, b_dec, threshold;  // canonical latent-major copies
-    mutable void * cuda = nullptr;  // device copy (llama_sae_cuda_sae), uploaded on first use in a CUDA hook
+    mutable void * cuda = nullptr;  // device copy (llama_sae_cuda_sae), uploaded on first use by the CUDA backend
     llama_sae::SaeView view() const {
         return {params.n_embd, params.n_latents, W_enc.data(), b_enc.data(), W_dec.data(), b_dec.data(),
                 threshold.empty() ? nullptr : threshold.data()};
     }
 };
 
-namespace llama_sae {
-
-// What the hook does at one block.
-struct LayerHook {
-    int32_t capture_slot = -1;             // index in the capture list, or -1
-    const llama_sae_sae * sae = nullptr;   // attached SAE (codes of captured rows, edits)
-    int32_t k = 0;
-    std::vector<LatentEdit> edits;         // scale / clamp / swap
-    std::vector<std::pair<int32_t, float>> steers;  // (latent, alpha)
-    bool edited() const { return !edits.empty() || !steers.empty(); }
-};
-
-// Codes of one captured layer in the last run.
-struct SlotCodes {
-    int32_t k = 0;
-    std::vector<int32_t> indices;  // [n_rows, k]
-    std::vector<float> values;     // [n_rows, k]
-};
-
-// One decode call: which rows the hook reads and which it edits.
-struct DecodePlan {
-    int32_t first_prompt = 0;
-    int32_t n_prompts = 0;
-    int32_t n_tokens = 0;
-    // Captured rows of this call: index in the batch, index among the batch's output tokens (the
-    // last layer's l_out holds only output rows), and global row index.
-    std::vector<int32_t> batch_index;
-    std::vector<int32_t> output_index;
-    std::vector<int64_t> row_index;
-    // Rows to edit: index in the batch and among the outputs.
-    std::vector<int32_t> edit_batch_index;
-    std::vector<int32_t> edit_output_index;
-};
-
-// What the eval callback needs; lives inside the context.
-struct HookState {
-    std::vector<LayerHook> layers;       // n_layer entries
-    int32_t n_embd = 0;
-    int32_t edit_mode = 0;               // LLAMA_SAE_EDIT_MODE_*
-    bool capture_after_edits = false;    // captured rows show the edited residual
-    const DecodePlan * plan = nullptr;   // the decode call in flight
-    int32_t n_batch_tokens = 0;
-    int32_t n_batch_outputs = 0;
-    std::vector<std::vector<float>> * rows = nullptr;  // per capture slot, [n_rows, n_embd]
-    std::vector<SlotCodes> * codes = nullptr;          // per capture slot
-    ThreadPool * pool = nullptr;                       // kernels' threads (llama.cpp's are idle in the hook)
-    std::vector<float> scratch_x;                      // rows being edited
-    std::vector<int32_t> scratch_idx;
-    std::vector<float> scratch_val;
-    uint64_t edits_version = 1;          // bumped by every set_edits (device edit tables rebuild on change)
-    void * cuda = nullptr;               // device scratch of the CUDA path (cuda_hook.cpp)
-    std::string error;                   // set by the callback when it aborts the pass
-    int64_t calls = 0;
-};
-
-bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data);
-
-}  // namespace llama_sae
-
 struct llama_sae_context {
     llama_sae_model * model = nullptr;
     llama_context * lctx = nullptr;
     llama_sae_context_params params{};
     int32_t n_ctx = 0;
+    bool keep_last_rows = false;  // llama.cpp keeps captured last-layer rows without logits (the patch)
 
-    // capture spec
-    std::vector<int32_t> capture_layers;
-    std::vector<int32_t> positions;
-    bool all_positions = false;
-    std::vector<int32_t> generated_steps;  // 1-based steps captured during generate
+    // What runs capture and produce (set_capture, set_capture_generated, set_outputs).
+    llama_sae::CaptureSpec capture;
+    // Per block: capture slot, SAE, edits (set_capture, set_sae, set_edits).
+    std::vector<llama_sae::LayerSpec> layers;
+    llama_sae::EditPlacement edit_placement;
+    llama_sae::PipelineConfig config;
 
-    // intervention positions
-    std::vector<int32_t> edit_positions;
-    bool edit_all_positions = false;
-    bool edit_generated = false;
-
-    // results of the last run
-    int32_t n_prompts = 0;
-    std::vector<int32_t> row_prompt;
-    std::vector<int32_t> row_pos;
-    std::vector<std::vector<float>> rows;   // per capture slot
-    std::vector<llama_sae::SlotCodes> codes;  // per capture slot
-    std::vector<float> last_logits;         // [n_prompts, n_vocab]
-    std::vector<std::vector<int32_t>> generated;  // per prompt, after generate
+    // Results of the last run (valid while have_results).
+    llama_sae::RunResults results;
     bool have_results = false;
 
     std::unique_ptr<llama_sae::ThreadPool> pool;
-    llama_sae::HookState hook;
+    llama_sae::Hook hook;
 };
 
 namespace llama_sae {
@@ -133,23 +66,21 @@ struct BatchOwner {
     BatchOwner & operator=(const BatchOwner &) = delete;
 };
 
-// Validates prompts and resolves capture positions (shared by run and generate).
-std::vector<std::vector<int32_t>> resolve_capture_positions(const llama_sae_context & c, const int32_t * tokens,
-                                                            const int32_t * offsets, int32_t n_prompts);
+// The plan's view of the context (sizes, what the last layer needs, whether edits exist). The spec
+// itself (layers, SAEs, edits) was validated when it was set, the same way for every backend;
+// plan_prompts validates the prompts and positions: nothing is rejected once decoding started.
+PlanInputs plan_inputs(const llama_sae_context & c);
 
-// Prompt positions to edit for a prompt of len tokens.
-std::vector<int32_t> resolve_edit_positions(const llama_sae_context & c, int32_t prompt, int32_t len);
+// Sizes the results of a run laid out by `layout` (rows, codes, per-block statistics).
+void allocate_results(llama_sae_context & c, RowLayout layout, int32_t n_prompts);
 
-// Fills the batch with whole prompts [first, first + count) (sequence ids 0..count-1), builds the
-// plan's capture and edit rows, sizes nothing. Returns the number of output tokens.
-int32_t fill_prompt_batch(llama_sae_context & c, llama_batch & batch, DecodePlan & plan, const int32_t * tokens,
-                          const int32_t * offsets, const std::vector<std::vector<int32_t>> & capture_pos,
-                          int64_t & row_base);
+// Before the first decode of a run (backends clear device-side accumulators).
+void begin_run(llama_sae_context & c);
 
-// Runs one decode with the hook pointed at plan; throws ApiError on failure.
-void decode_with_plan(llama_sae_context & c, llama_batch & batch, const DecodePlan & plan, int32_t n_outputs);
+// Runs one decode call of `plan` through the hook; throws ApiError on failure.
+void decode_call(llama_sae_context & c, llama_batch & batch, const CallPlan & plan);
 
-// Allocates capture rows, codes and logits for n_rows rows and n_prompts prompts.
-void allocate_results(llama_sae_context & c, int64_t n_rows, int32_t n_prompts);
+// After the last decode of a run: backends flush device-side statistics; exports are built.
+void finish_run(llama_sae_context & c);
 
 }  // namespace llama_sae

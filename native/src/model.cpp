@@ -1,7 +1,6 @@
 // Model loading, model info and tokenization (llama_sae_model_*, llama_sae_tokenize).
 #include "api_error.h"
 #include "backend_loader.h"
-#include "cuda_hook.h"
 #include "engine_internal.h"
 #include "gguf_check.h"
 #include "llama_log.h"
@@ -42,7 +41,7 @@ const char * llama_sae_version(void) {
     return v.c_str();
 }
 
-bool llama_sae_has_cuda(void) { return llama_sae::cuda_hook_available(); }
+bool llama_sae_has_cuda(void) { return llama_sae::cuda_backend_available(); }
 
 bool llama_sae_built_with_cuda(void) {
 #ifdef LLAMA_SAE_WITH_CUDA

@@ -1,12 +1,12 @@
 // SAEs in the engine: creation from canonical weights, standalone encode/decode, attachment to
 // captured layers (llama_sae_sae_*, llama_sae_context_set_sae, llama_sae_codes_*).
 #include "api_error.h"
-#include "cuda_hook.h"
 #include "engine_internal.h"
 #include "kernel_status.h"
 #include "sparse_edit.h"
 #include "topk_encode.h"
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -122,10 +122,10 @@ int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const 
                  std::to_string(ctx->model->n_layer) + " blocks");
         }
         if (!ctx->params.hook) fail(LLAMA_SAE_ERR_STATE, "set_sae: context was created without the hook");
-        LayerHook & lh = ctx->hook.layers[layer];
+        LayerSpec & lh = ctx->layers[layer];
         ctx->have_results = false;
         if (!sae) {
-            if (lh.edited()) fail(LLAMA_SAE_ERR_STATE, "set_sae: layer " + std::to_string(layer) + " has interventions; clear them first");
+            if (lh.edits.any()) fail(LLAMA_SAE_ERR_STATE, "set_sae: layer " + std::to_string(layer) + " has interventions; clear them first");
             lh.sae = nullptr;
             lh.k = 0;
             return;
@@ -139,7 +139,7 @@ int32_t llama_sae_context_set_sae(llama_sae_context * ctx, int32_t layer, const 
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_sae: k = " + std::to_string(kk) + " outside 1.." +
                  std::to_string(sae->params.n_latents));
         }
-        if (lh.edited() && sae != lh.sae) fail(LLAMA_SAE_ERR_STATE, "set_sae: layer " + std::to_string(layer) + " has interventions; clear them first");
+        if (lh.edits.any() && sae != lh.sae) fail(LLAMA_SAE_ERR_STATE, "set_sae: layer " + std::to_string(layer) + " has interventions; clear them first");
         lh.sae = sae;
         lh.k = kk;
     });
@@ -158,20 +158,22 @@ int32_t llama_sae_context_set_edits(llama_sae_context * ctx, const struct llama_
         if (n_edits > 0 && !all_positions && !generated && n_positions == 0) {
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_edits: no positions (list positions, all_positions or generated)");
         }
-        // Validate everything before changing anything.
-        std::vector<LayerHook> next = ctx->hook.layers;
-        for (auto & l : next) {
-            l.edits.clear();
-            l.steers.clear();
-        }
+        // Validate everything before changing anything. These checks are the whole accept/reject
+        // table of edits, for every backend (the CUDA backend runs what its device table cannot
+        // hold on the host, see cuda_backend.cpp).
+        static std::atomic<uint64_t> versions{0};
+        const uint64_t version = ++versions;
+        std::vector<EditTable> next(ctx->model->n_layer);
+        for (auto & t : next) t.version = version;
         for (int32_t i = 0; i < n_edits; ++i) {
             const llama_sae_edit & e = edits[i];
             const std::string which = "set_edits: edit " + std::to_string(i) + " (layer " + std::to_string(e.layer) + ", latent " +
                                       std::to_string(e.latent) + ")";
             if (e.layer < 0 || e.layer >= ctx->model->n_layer) fail(LLAMA_SAE_ERR_OUT_OF_RANGE, which + ": layer out of range");
-            LayerHook & lh = next[e.layer];
-            if (!lh.sae) fail(LLAMA_SAE_ERR_STATE, which + ": no SAE is attached to that layer");
-            const int32_t F = lh.sae->params.n_latents;
+            EditTable & lh = next[e.layer];
+            const llama_sae_sae * sae = ctx->layers[e.layer].sae;
+            if (!sae) fail(LLAMA_SAE_ERR_STATE, which + ": no SAE is attached to that layer");
+            const int32_t F = sae->params.n_latents;
             if (e.latent < 0 || e.latent >= F) {
                 fail(LLAMA_SAE_ERR_OUT_OF_RANGE, which + ": latent outside 0.." + std::to_string(F - 1));
             }
@@ -190,12 +192,11 @@ int32_t llama_sae_context_set_edits(llama_sae_context * ctx, const struct llama_
                 default: fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, which + ": unknown op " + std::to_string(e.op));
             }
         }
-        ctx->hook.layers = std::move(next);
-        ctx->hook.edits_version++;
-        ctx->hook.edit_mode = mode;
-        ctx->edit_positions.assign(positions, positions + n_positions);
-        ctx->edit_all_positions = all_positions;
-        ctx->edit_generated = generated;
+        for (int32_t il = 0; il < ctx->model->n_layer; ++il) ctx->layers[il].edits = std::move(next[il]);
+        ctx->config.edit_mode = mode;
+        ctx->edit_placement.positions.assign(positions, positions + n_positions);
+        ctx->edit_placement.all_positions = all_positions;
+        ctx->edit_placement.generated = generated;
         ctx->have_results = false;
     });
 }
@@ -203,22 +204,9 @@ int32_t llama_sae_context_set_edits(llama_sae_context * ctx, const struct llama_
 int32_t llama_sae_context_set_capture_after_edits(llama_sae_context * ctx, bool after) {
     return guarded([&] {
         if (!ctx) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "set_capture_after_edits: ctx is null");
-        ctx->hook.capture_after_edits = after;
+        ctx->config.capture_after_edits = after;
         ctx->have_results = false;
     });
-}
-
-int32_t llama_sae_codes_k(const llama_sae_context * ctx, int32_t slot) {
-    if (!ctx || !ctx->have_results || slot < 0 || slot >= (int32_t) ctx->codes.size()) return 0;
-    return ctx->codes[slot].k;
-}
-
-const int32_t * llama_sae_codes_indices(const llama_sae_context * ctx, int32_t slot) {
-    return llama_sae_codes_k(ctx, slot) > 0 ? ctx->codes[slot].indices.data() : nullptr;
-}
-
-const float * llama_sae_codes_values(const llama_sae_context * ctx, int32_t slot) {
-    return llama_sae_codes_k(ctx, slot) > 0 ? ctx->codes[slot].values.data() : nullptr;
 }
 
 }  // extern "C"

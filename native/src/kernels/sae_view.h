@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "llama_sae_kinds.h"
+
 namespace llama_sae {
 
 struct SaeView {
@@ -18,12 +20,13 @@ struct SaeView {
     const float* threshold;    // [F] or null (needed by Activation::JumpRelu)
 };
 
-/// How pre-activations pre[f] = b_enc[f] + dot(W_enc[f], x) become a row's k outputs.
+/// How pre-activations pre[f] = b_enc[f] + dot(W_enc[f], x) become a row's k outputs
+/// (numbered by llama_sae_kinds.h, the one definition shared with the C API and the CUDA kernels).
 enum class Activation : int32_t {
-    TopKRelu = 0,  // k largest pre; value max(pre, 0); always k entries
-    TopKAbs = 1,   // k largest |pre|; value pre (sign kept); always k entries
-    JumpRelu = 2,  // active iff pre > threshold[f]; k largest active pre; pad (-1, 0)
-    Relu = 3,      // active iff pre > 0; k largest active pre; pad (-1, 0)
+    TopKRelu = LLAMA_SAE_ACT_TOPK_RELU,  // k largest pre; value max(pre, 0); always k entries
+    TopKAbs = LLAMA_SAE_ACT_TOPK_ABS,    // k largest |pre|; value pre (sign kept); always k entries
+    JumpRelu = LLAMA_SAE_ACT_JUMPRELU,   // active iff pre > threshold[f]; k largest active pre; pad (-1, 0)
+    Relu = LLAMA_SAE_ACT_RELU,           // active iff pre > 0; k largest active pre; pad (-1, 0)
 };
 
 }  // namespace llama_sae

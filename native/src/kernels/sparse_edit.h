@@ -16,7 +16,8 @@
 
 namespace llama_sae {
 
-enum EditOp : int32_t { kEditScale = 0, kEditClamp = 1, kEditSwap = 2 };
+// Numbered by llama_sae_kinds.h (via sae_view.h): one definition with the C API and CUDA kernels.
+enum EditOp : int32_t { kEditScale = LLAMA_SAE_EDIT_SCALE, kEditClamp = LLAMA_SAE_EDIT_CLAMP, kEditSwap = LLAMA_SAE_EDIT_SWAP };
 
 struct LatentEdit {
     int32_t latent;   // edited latent, [0, F)
@@ -25,7 +26,10 @@ struct LatentEdit {
     int32_t partner;  // kEditSwap: the other latent, [0, F); unused otherwise
 };
 
-enum class EditMode : int32_t { ErrorPreserving = 0, Reconstruction = 1 };
+enum class EditMode : int32_t {
+    ErrorPreserving = LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING,
+    Reconstruction = LLAMA_SAE_EDIT_MODE_RECONSTRUCTION,
+};
 
 /// Applies n_edits edits to the sparse code (idx, val: [k]) and writes the result into
 /// h_row ([d], in/out). Needs sae.W_dec (and sae.b_dec for Reconstruction).

@@ -1,5 +1,6 @@
 // Smoke test of the C API on ../shared/models/llama-2-tiny-random.gguf (skipped if absent):
 // error codes for bad input, hooked vs unhooked logits bit-identical, batched == one by one.
+#include "engine_test_util.h"
 #include "llama_sae.h"
 
 #include <cstdio>
@@ -12,20 +13,8 @@
 static int failures = 0;
 #define CHECK(cond, ...) do { if (!(cond)) { std::printf("FAIL %s:%d: ", __FILE__, __LINE__); std::printf(__VA_ARGS__); std::printf("\n"); failures++; } } while (0)
 
-static std::vector<int32_t> tok(llama_sae_model * m, const char * s) {
-    std::vector<int32_t> t(256);
-    int32_t n = 0;
-    int32_t st = llama_sae_tokenize(m, s, (int32_t) std::strlen(s), true, t.data(), (int32_t) t.size(), &n);
-    if (st != LLAMA_SAE_OK) { std::printf("tokenize failed: %s\n", llama_sae_last_error()); std::exit(1); }
-    t.resize(n);
-    return t;
-}
-
 int main() {
-    const char * shared = std::getenv("LLAMA_SAE_SHARED");
-    const std::string path = std::string(shared ? shared : "../shared") + "/models/llama-2-tiny-random.gguf";
-    struct stat st{};
-    if (stat(path.c_str(), &st) != 0) { std::printf("skipped: %s absent\n", path.c_str()); return 77; }
+    const std::string path = tiny_model_or_skip();
 
     llama_sae_model * bad = nullptr;
     CHECK(llama_sae_model_load("/nonexistent.gguf", llama_sae_model_default_params(), &bad) == LLAMA_SAE_ERR_IO, "missing file");
@@ -39,9 +28,8 @@ int main() {
     llama_sae_model_get_info(m, &info);
     std::printf("model: %s %s n_layer=%d n_embd=%d n_vocab=%d\n", info.architecture, info.description, info.n_layer, info.n_embd, info.n_vocab);
 
-    const char * prompts[] = {"Question: 12+7=?", "20*3=60 | 60+5=65", "Hello world, how many apples?"};
-    std::vector<int32_t> tokens, offsets{0};
-    for (const char * p : prompts) { auto t = tok(m, p); tokens.insert(tokens.end(), t.begin(), t.end()); offsets.push_back((int32_t) tokens.size()); }
+    std::vector<int32_t> tokens, offsets;
+    tokenize_all(m, {"Question: 12+7=?", "20*3=60 | 60+5=65", "Hello world, how many apples?"}, tokens, offsets);
 
     auto params = llama_sae_context_default_params();
     params.n_ctx = 128;
@@ -66,14 +54,24 @@ int main() {
     CHECK(rows == 6, "rows %lld", (long long) rows);
     std::vector<float> batched(llama_sae_capture_rows(hooked, 0), llama_sae_capture_rows(hooked, 0) + rows * info.n_embd);
 
+    // Row layout: one block per position (3, then -1), each holding the prompts in order.
+    CHECK(llama_sae_capture_n_blocks(hooked) == 2, "blocks %d", llama_sae_capture_n_blocks(hooked));
+    CHECK(llama_sae_capture_block_offset(hooked, 1) == 3 && llama_sae_capture_block_offset(hooked, 2) == 6, "block offsets");
+    for (int p = 0; p < 3; ++p) {
+        CHECK(llama_sae_capture_row_prompts(hooked)[3 + p] == p, "row prompt");
+        CHECK(llama_sae_capture_row_positions(hooked)[3 + p] == offsets[p + 1] - offsets[p] - 1, "row position of -1");
+    }
+
     // One by one.
     for (int p = 0; p < 3; ++p) {
         int32_t off1[2] = {0, offsets[p + 1] - offsets[p]};
         CHECK(llama_sae_context_run(hooked, tokens.data() + offsets[p], off1, 1) == LLAMA_SAE_OK, "run1");
         const float * r = llama_sae_capture_rows(hooked, 0);
-        for (int i = 0; i < 2 * info.n_embd; ++i) {
-            const float a = r[i], b = batched[(size_t) p * 2 * info.n_embd + i];
-            CHECK(std::abs(a - b) <= 1e-5f * (1 + std::abs(b)), "prompt %d value %d: single %g batched %g", p, i, a, b);
+        for (int b = 0; b < 2; ++b) {
+            for (int i = 0; i < info.n_embd; ++i) {
+                const float x = r[(size_t) b * info.n_embd + i], y = batched[((size_t) b * 3 + p) * info.n_embd + i];
+                CHECK(std::abs(x - y) <= 1e-5f * (1 + std::abs(y)), "prompt %d block %d value %d: single %g batched %g", p, b, i, x, y);
+            }
         }
     }
     // Position out of range and empty prompt.

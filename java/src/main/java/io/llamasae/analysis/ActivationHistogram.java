@@ -58,6 +58,26 @@ public final class ActivationHistogram implements Serializable {
         count++;
     }
 
+    /**
+     * Adds {@code n} activations to one bin, given by its key: {@code bin} for positive activations,
+     * {@code BINS + bin} for negative ones (the native engine's export of its histograms, which bins
+     * the same way).
+     */
+    public void addToBin(int key, long n) {
+        if (key < 0 || key >= 2 * BINS || n < 0) {
+            throw new IllegalArgumentException("histogram: expected a bin key in [0, " + 2 * BINS + ") and a count >= 0 but found " + key
+                    + ", " + n);
+        }
+        if (key < BINS) {
+            if (positive == null) positive = new int[BINS];
+            positive[key] = Math.addExact(positive[key], Math.toIntExact(n));
+        } else {
+            if (negative == null) negative = new int[BINS];
+            negative[key - BINS] = Math.addExact(negative[key - BINS], Math.toIntExact(n));
+        }
+        count += n;
+    }
+
     /** Adds {@code other}'s counts into this. */
     public void merge(ActivationHistogram other) {
         if (other.positive != null) {

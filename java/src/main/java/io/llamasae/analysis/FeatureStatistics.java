@@ -3,6 +3,7 @@ package io.llamasae.analysis;
 import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,8 +19,10 @@ import java.util.List;
  *
  * <p>Determinism: sums are exact fixed-point ({@link ExactSum}), max is order-free and the top-N list
  * is a total order (|a| descending, then sample index, then position ascending), so any split of the
- * rows into batches or shards followed by {@link #merge} gives identical results. Serializable, so shards
- * computed elsewhere (Spark executors) travel to the process that merges them.
+ * rows into batches or shards followed by {@link #merge} gives identical results. The native engine
+ * accumulates with the same definitions inside the forward pass; {@link #mergePartial} adds its
+ * per-run results bit for bit. Serializable, so shards computed elsewhere (Spark executors) travel
+ * to the process that merges them.
  */
 public final class FeatureStatistics implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -108,8 +111,8 @@ public final class FeatureStatistics implements Serializable {
                 }
                 float a = Math.abs(v);
                 count[f]++;
-                ExactSum.add(sumAbs, f, ExactSum.toFixed(a));
-                ExactSum.add(sum, f, ExactSum.toFixed(v));
+                ExactSum.addValue(sumAbs, f, a);
+                ExactSum.addValue(sum, f, v);
                 if (a > maxAbs[f]) {
                     maxAbs[f] = a;
                 }
@@ -150,7 +153,7 @@ public final class FeatureStatistics implements Serializable {
                 }
                 if (!Float.isFinite(v) || Math.abs(v) >= ExactSum.MAX_ABS) {
                     throw new IllegalArgumentException("values[" + r + ", " + j + "]: expected a finite activation below "
-                            + ExactSum.MAX_ABS + " in magnitude but found " + v);
+                            + "2^64 in magnitude but found " + v);
                 }
                 if (seenInRow[f] == stamp) {
                     throw new IllegalArgumentException("indices[" + r + "]: feature " + f + " appears twice in one row");
@@ -183,6 +186,38 @@ public final class FeatureStatistics implements Serializable {
             }
         }
         return this;
+    }
+
+    /**
+     * Adds statistics accumulated elsewhere with this class's definitions (the native engine's
+     * statistics of one run of one (layer, position)): {@code rows} rows, and for each listed feature
+     * {@code features[i]} its active count, exact sums as {@link ExactSum} words ({@code sumAbs, sum:
+     * [2n]} high, low), max |a| and its kept top entries {@code [topOffset[i], topOffset[i+1])}
+     * (signed value, sample = {@code sampleBase} + the entry's run-local sample, position) and its
+     * histogram entries {@code [histOffset[i], histOffset[i+1])} (bin keys of
+     * {@link ActivationHistogram#addToBin} and counts). Reads absolute positions, leaves the buffers'
+     * positions unchanged. Equivalent to accumulating the same rows here (bit for bit), as long as the
+     * partial kept at least this object's top-N per feature.
+     */
+    public void mergePartial(long rows, IntBuffer features, LongBuffer count, LongBuffer sumAbs, LongBuffer sum, FloatBuffer maxAbs,
+                             IntBuffer topOffset, FloatBuffer topValue, IntBuffer topSample, IntBuffer topPosition, IntBuffer histOffset,
+                             IntBuffer histKey, LongBuffer histCount, int sampleBase) {
+        int n = features.limit();
+        for (int i = 0; i < n; i++) {
+            int f = check(features.get(i));
+            this.count[f] += count.get(i);
+            ExactSum.addPair(this.sumAbs, f, sumAbs.get(2 * i), sumAbs.get(2 * i + 1));
+            ExactSum.addPair(this.sum, f, sum.get(2 * i), sum.get(2 * i + 1));
+            this.maxAbs[f] = Math.max(this.maxAbs[f], maxAbs.get(i));
+            for (int e = topOffset.get(i); e < topOffset.get(i + 1); e++) {
+                float v = topValue.get(e);
+                heap(f).offer(Math.abs(v), v, Math.addExact(sampleBase, topSample.get(e)), topPosition.get(e));
+            }
+            for (int e = histOffset.get(i); e < histOffset.get(i + 1); e++) {
+                histogram(f, true).addToBin(histKey.get(e), histCount.get(e));
+            }
+        }
+        this.rows += rows;
     }
 
     /**

@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.ByVal;
@@ -75,6 +76,7 @@ public final class LlamaSaeLib {
         public llama_sae_sae(Pointer p) { super(p); }
     }
 
+    // llama_sae_kinds.h: the numbered kinds, defined once for the C API and both kernel families.
     public static final int LLAMA_SAE_ACT_TOPK_RELU = 0;
     public static final int LLAMA_SAE_ACT_TOPK_ABS = 1;
     public static final int LLAMA_SAE_ACT_JUMPRELU = 2;
@@ -102,6 +104,46 @@ public final class LlamaSaeLib {
     public static final int LLAMA_SAE_EDIT_STEER = 3;
     public static final int LLAMA_SAE_EDIT_MODE_ERROR_PRESERVING = 0;
     public static final int LLAMA_SAE_EDIT_MODE_RECONSTRUCTION = 1;
+
+    public static final int LLAMA_SAE_OUTPUT_ROWS = 1;
+    public static final int LLAMA_SAE_OUTPUT_CODES = 2;
+    public static final int LLAMA_SAE_OUTPUT_STATS = 4;
+    public static final int LLAMA_SAE_OUTPUT_METRICS = 8;
+
+    /** {@code struct llama_sae_feature_stats}: one run's statistics of one (layer slot, row block). */
+    public static final class llama_sae_feature_stats extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_feature_stats() { super((Pointer) null); allocate(); }
+        public llama_sae_feature_stats(Pointer p) { super(p); }
+        private native void allocate();
+
+        @MemberGetter public native long rows();
+        @MemberGetter public native int n_features();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer feature();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer count();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer sum_abs();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer sum();
+        @MemberGetter public native @Cast("const float*") FloatPointer max_abs();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer top_offset();
+        @MemberGetter public native @Cast("const float*") FloatPointer top_value();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer top_prompt();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer top_position();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer hist_offset();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer hist_key();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer hist_count();
+    }
+
+    /** {@code struct llama_sae_recon_sums}: one run's reconstruction sums of one (layer slot, row block). */
+    public static final class llama_sae_recon_sums extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_recon_sums() { super((Pointer) null); allocate(); }
+        public llama_sae_recon_sums(Pointer p) { super(p); }
+        private native void allocate();
+
+        @MemberGetter public native long rows();
+        @MemberGetter public native int n_embd();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer sums();
+    }
 
     /** An array of {@code struct llama_sae_edit}; select elements with {@link #position(long)}. */
     public static final class llama_sae_edit extends Pointer {
@@ -222,7 +264,14 @@ public final class LlamaSaeLib {
     public static native int llama_sae_context_run(llama_sae_context ctx, @Const IntPointer tokens, @Const IntPointer offsets,
                                                    int nPrompts);
 
+    public static native int llama_sae_context_set_outputs(llama_sae_context ctx, @Cast("uint32_t") int outputs, int topN);
     public static native long llama_sae_capture_n_rows(@Const llama_sae_context ctx);
+    public static native int llama_sae_capture_n_blocks(@Const llama_sae_context ctx);
+    public static native long llama_sae_capture_block_offset(@Const llama_sae_context ctx, int block);
+    public static native int llama_sae_context_feature_stats(@Const llama_sae_context ctx, int layerSlot, int block,
+                                                             llama_sae_feature_stats out);
+    public static native int llama_sae_context_recon_sums(@Const llama_sae_context ctx, int layerSlot, int block,
+                                                          llama_sae_recon_sums out);
     public static native @Const IntPointer llama_sae_capture_row_prompts(@Const llama_sae_context ctx);
     public static native @Const IntPointer llama_sae_capture_row_positions(@Const llama_sae_context ctx);
     public static native @Const FloatPointer llama_sae_capture_rows(@Const llama_sae_context ctx, int layerSlot);

@@ -1,6 +1,7 @@
 package io.llamasae.cli;
 
 import io.llamasae.analysis.AnalysisMode;
+import io.llamasae.analysis.FeatureStatistics;
 import io.llamasae.analysis.StudyAnalysis;
 import io.llamasae.analysis.StudyConfig;
 import io.llamasae.analysis.StudyResult;
@@ -10,16 +11,22 @@ import io.llamasae.dashboard.FeatureDashboard;
 import io.llamasae.dashboard.InterventionResults;
 import io.llamasae.dashboard.PromptTokenContexts;
 import io.llamasae.data.Sample;
+import io.llamasae.engine.CaptureSpec;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassConsumer;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassOutput;
+import io.llamasae.engine.PassResult;
+import io.llamasae.engine.PassSpec;
+import io.llamasae.engine.RowBlock;
 import io.llamasae.report.StudyReportWriter;
 import io.llamasae.sae.Sae;
-import io.llamasae.study.HookedEncoding;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,27 +92,32 @@ public final class AnalyzeCommand implements Callable<Integer> {
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
-            Map<Integer, HookedEncoding.LayerStatistics> stats;
+            // One pass: codes, feature statistics and reconstruction sums computed inside the forward pass.
+            PassSpec spec = PassSpec.builder(CaptureSpec.of(List.of(block), List.of(position))).sae(block, ns)
+                    .outputs(PassOutput.STATISTICS, PassOutput.METRICS).topN(100).batchSize(run.batch).build();
+            PassResult pass;
             try (Progress bar = Progress.bar("analyze", samples.size())) {
-                stats = HookedEncoding.run(e, samples, Map.of(block, ns), position, run.batch, 100, bar::stepTo);
+                PassInput input = PassInput.tokenize(e, samples.stream().map(Sample::id).toList(), samples.stream().map(Sample::prompt).toList(), 0);
+                pass = Pass.run(e, spec, input, PassConsumer.progress(bar::stepTo));
             }
-            HookedEncoding.LayerStatistics ls = stats.get(block);
+            RowBlock at = RowBlock.position(position);
             StudyConfig cfg = StudyConfig.builder().layer(ms.layer).layerConvention(conv == LayerConvention.HF ? "hf hidden_states" : "llama.cpp block")
                     .position(position).bands(ranks).mode(analysisMode)
                     .saeDescription("K=" + s.defaultK() + ", d=" + s.numLatents())
                     .modelDescription(m.info().description() + " (" + ms.model.getFileName() + ")")
                     .datasetDescription(samples.size() + " samples from " + data.file().getFileName()).build();
-            StudyResult result = StudyAnalysis.run(ls.features(), samples, cfg);
+            FeatureStatistics features = pass.statistics(block, at);
+            StudyResult result = StudyAnalysis.run(features, samples, cfg);
             String dashboardLink = null;
             if (!noDashboard) {
-                FeatureDashboard.Section section = FeatureDashboard.forStudy(e, ns, block, samples, ls.features(), cfg, interventions, dashOptions);
+                FeatureDashboard.Section section = FeatureDashboard.forStudy(e, ns, block, samples, features, cfg, interventions, dashOptions);
                 Path index = DashboardWriter.write(out.resolve("dashboard"), section, "Features of " + ms.sae.getFileName() + " on "
                         + ms.model.getFileName());
                 dashboardLink = "dashboard/" + DashboardWriter.INDEX;
                 System.out.println("dashboard: " + index + (interventions == null ? "" : " (intervention results from " + validationFile + ")"));
             }
             StudyReportWriter.write(out, List.of(result), !noPlots, new PromptTokenContexts(m, samples, dashboardLink, 8, 2));
-            var mt = ls.metrics().summary();
+            var mt = pass.metrics(block, at).summary();
             System.out.printf("SAE on %d rows: explained variance %.4f, MSE %.5g, L0 %.2f, dead %.1f%%%n", mt.rows(), mt.explainedVariance(),
                     mt.mse(), mt.l0(), 100 * mt.deadFraction());
             System.out.println("report: " + out.resolve(StudyReportWriter.REPORT_NAME));

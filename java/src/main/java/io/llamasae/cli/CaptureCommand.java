@@ -4,7 +4,7 @@ import io.llamasae.bind.LlamaSaeLib;
 import io.llamasae.dashboard.DelphiCacheExport;
 import io.llamasae.data.Sample;
 import io.llamasae.engine.CaptureSpec;
-import io.llamasae.engine.DatasetCapture;
+import io.llamasae.engine.Capture;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.LlamaSaeException;
@@ -93,9 +93,9 @@ public final class CaptureCommand implements Callable<Integer> {
             if (delphiCache != null) DelphiCacheExport.check(spec);
             List<String> ids = samples.stream().map(Sample::id).toList();
             List<String> prompts = samples.stream().map(Sample::prompt).toList();
-            DatasetCapture.Summary s;
+            Capture.Summary s;
             try (Progress bar = Progress.bar("capture", samples.size())) {
-                s = DatasetCapture.toSafetensors(e, ids, prompts, spec, convention, out, run.batch, bar::stepTo, ns, codesOut, resume);
+                s = Capture.toSafetensors(e, ids, prompts, spec, convention, out, run.batch, bar::stepTo, ns, codesOut, resume);
             } catch (LlamaSaeException ex) {
                 if (ex.status() == LlamaSaeLib.LLAMA_SAE_ERR_CONTEXT_OVERFLOW && spec.maxGeneratedStep() > 0) {
                     throw new IllegalArgumentException("--positions " + positions + ": expected --batch prompts plus "

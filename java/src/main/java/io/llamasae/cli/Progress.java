@@ -34,6 +34,11 @@ final class Progress implements AutoCloseable {
         bar.stepTo(n);
     }
 
+    /** A note shown after the bar (e.g. the current loss). */
+    void setExtraMessage(String message) {
+        if (bar != null) bar.setExtraMessage(message);
+    }
+
     /** Changes the total (for runs that learn it as they go). */
     void maxHint(long n) {
         max = n;

@@ -4,8 +4,13 @@ import io.llamasae.data.Sample;
 import io.llamasae.engine.CaptureSpec;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.NativeSae;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassBatch;
+import io.llamasae.engine.PassConsumer;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassOutput;
+import io.llamasae.engine.PassSpec;
 import io.llamasae.engine.RunResult;
-import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,9 +24,7 @@ import java.util.TreeSet;
  * so a top context can show the feature's activation on every token the model read, not only at
  * the analysed position.
  *
- * <p>This is the only class of the dashboard that drives the engine (today through
- * {@link Engine#setCapture}, {@link Engine#attachSae} and {@link Engine#run}); when the engine's
- * "pass" API lands, only this class changes.
+ * <p>This is the only class of the dashboard that drives the engine, through a {@link Pass}.
  */
 public final class ContextPass {
     private ContextPass() {}
@@ -56,7 +59,8 @@ public final class ContextPass {
 
     /**
      * Runs {@code sampleIndices} of {@code samples} with capture at all positions of the blocks of
-     * {@code saes}, each SAE attached to its block; leaves the engine with no capture and no SAE attached.
+     * {@code saes}, each SAE attached to its block: one {@link Pass} with codes only; the engine's
+     * capture and SAE attachments are restored afterwards.
      *
      * @param batch prompts per engine run
      */
@@ -66,58 +70,46 @@ public final class ContextPass {
         Map<Integer, Map<Integer, TokenCodes>> out = new HashMap<>();
         for (int b : blocks) out.put(b, new HashMap<>());
         if (sampleIndices.isEmpty() || blocks.isEmpty()) return new Result(out);
-        boolean addBos = engine.model().info().addBos();
-        engine.setCapture(CaptureSpec.allPositions(blocks));
-        try {
-            for (int b : blocks) engine.attachSae(b, saes.get(b), 0);
-            List<Integer> wanted = new ArrayList<>(sampleIndices);
-            for (int start = 0; start < wanted.size(); start += batch) {
-                List<Integer> chunk = wanted.subList(start, Math.min(wanted.size(), start + batch));
-                List<int[]> prompts = new ArrayList<>();
-                for (int i : chunk) {
-                    if (i < 0 || i >= samples.size()) {
-                        throw new IllegalArgumentException("context pass: sample index " + i + " outside the dataset of " + samples.size());
-                    }
-                    int[] t = engine.model().tokenize(samples.get(i).prompt(), addBos);
-                    if (t.length > engine.contextSize()) {
-                        throw new IllegalArgumentException("sample " + samples.get(i).id() + ": prompt has " + t.length
-                                + " tokens but the context holds " + engine.contextSize());
-                    }
-                    prompts.add(t);
-                }
-                RunResult r = engine.run(prompts);
+        List<Integer> wanted = new ArrayList<>(sampleIndices);
+        List<String> ids = new ArrayList<>();
+        List<String> prompts = new ArrayList<>();
+        for (int i : wanted) {
+            if (i < 0 || i >= samples.size()) {
+                throw new IllegalArgumentException("context pass: sample index " + i + " outside the dataset of " + samples.size());
+            }
+            ids.add(samples.get(i).id());
+            prompts.add(samples.get(i).prompt());
+        }
+        PassInput input = PassInput.tokenize(engine, ids, prompts, 0);
+        PassSpec spec = PassSpec.builder(CaptureSpec.allPositions(blocks)).saes(saes).outputs(PassOutput.CODES).batchSize(batch).build();
+        Pass.run(engine, spec, input, new PassConsumer() {
+            @Override
+            public void accept(PassBatch b) {
+                RunResult r = b.result();
                 int rows = Math.toIntExact(r.nRows());
                 int[] rowPrompt = new int[rows];
                 int[] rowPos = new int[rows];
-                IntBuffer rp = r.rowPrompts();
-                rp.get(0, rowPrompt);
+                r.rowPrompts().get(0, rowPrompt);
                 r.rowPositions().get(0, rowPos);
                 for (int slot = 0; slot < blocks.size(); slot++) {
                     RunResult.Codes c = r.codes(slot);
                     int k = c.k();
-                    int[] idx = new int[rows * k];
-                    float[] val = new float[rows * k];
-                    c.indices().get(0, idx);
-                    c.values().get(0, val);
-                    // rows come prompt by prompt, positions ascending (RunResult's row order); place each by its labels anyway
                     Map<Integer, TokenCodes> dst = out.get(blocks.get(slot));
-                    TokenCodes[] perPrompt = new TokenCodes[prompts.size()];
-                    for (int p = 0; p < prompts.size(); p++) {
-                        int n = prompts.get(p).length;
-                        perPrompt[p] = new TokenCodes(prompts.get(p), k, filled(n * k), new float[n * k]);
+                    TokenCodes[] perPrompt = new TokenCodes[b.size()];
+                    for (int p = 0; p < b.size(); p++) {
+                        int[] tokens = input.tokens().get(b.from() + p);
+                        perPrompt[p] = new TokenCodes(tokens, k, filled(tokens.length * k), new float[tokens.length * k]);
                     }
+                    // the all-positions block: every token, prompt by prompt; placed by each row's labels
                     for (int row = 0; row < rows; row++) {
                         TokenCodes tc = perPrompt[rowPrompt[row]];
-                        System.arraycopy(idx, row * k, tc.indices(), rowPos[row] * k, k);
-                        System.arraycopy(val, row * k, tc.values(), rowPos[row] * k, k);
+                        c.indices().get(row * k, tc.indices(), rowPos[row] * k, k);
+                        c.values().get(row * k, tc.values(), rowPos[row] * k, k);
                     }
-                    for (int p = 0; p < prompts.size(); p++) dst.put(chunk.get(p), perPrompt[p]);
+                    for (int p = 0; p < b.size(); p++) dst.put(wanted.get(b.from() + p), perPrompt[p]);
                 }
             }
-        } finally {
-            for (int b : blocks) engine.attachSae(b, null, 0);
-            engine.setCapture(CaptureSpec.none());
-        }
+        });
         return new Result(out);
     }
 

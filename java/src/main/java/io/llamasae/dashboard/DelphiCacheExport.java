@@ -1,7 +1,7 @@
 package io.llamasae.dashboard;
 
 import io.llamasae.engine.CaptureSpec;
-import io.llamasae.engine.DatasetCapture;
+import io.llamasae.engine.Capture;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.sae.safetensors.SafetensorsReader;
 import java.io.IOException;
@@ -48,7 +48,7 @@ public final class DelphiCacheExport {
         int block = spec.layers().get(0);
         int seqLen = tokens.stream().mapToInt(t -> t.length).max().orElse(1);
         long realTokens = tokens.stream().mapToLong(t -> t.length).sum();
-        List<String> names = DatasetCapture.tensorNames(spec, convention);
+        List<String> names = Capture.tensorNames(spec, convention);
         try (SafetensorsReader cr = SafetensorsReader.open(codes);
              DelphiCacheWriter w = new DelphiCacheWriter(dir, hookpoint(block), numLatents, nSplits, tokens.size(), seqLen, padToken)) {
             w.config("model_name", modelName);

@@ -36,9 +36,14 @@ public final class SyntheticArithmeticGenerator {
      * @param maxSteps        most equations per problem
      * @param rareSequence    operation sequence forced on a fraction of problems (empty = none)
      * @param rareFraction    fraction of problems that follow {@code rareSequence} exactly
+     * @param maxResult       largest intermediate or final result; a chain that exceeds it is drawn
+     *                        again (operations included). Default {@value #DEFAULT_MAX_RESULT}
      */
     public record Config(long seed, Map<Operation, Double> operationWeights, int minOperand, int maxOperand, int minSteps,
-                         int maxSteps, List<Operation> rareSequence, double rareFraction) {
+                         int maxSteps, List<Operation> rareSequence, double rareFraction, long maxResult) {
+        /** Cap on results when none is configured (keeps every value well inside a long). */
+        public static final long DEFAULT_MAX_RESULT = 1_000_000_000L;
+
         public Config {
             operationWeights = Map.copyOf(operationWeights);
             rareSequence = List.copyOf(rareSequence);
@@ -59,6 +64,10 @@ public final class SyntheticArithmeticGenerator {
             if (rareFraction > 0 && rareSequence.isEmpty()) {
                 throw new IllegalArgumentException("rareFraction > 0 needs a non-empty rareSequence");
             }
+            if (maxResult < maxOperand || maxResult > DEFAULT_MAX_RESULT) {
+                throw new IllegalArgumentException("maxResult: expected maxOperand (" + maxOperand + ") <= maxResult <= "
+                        + DEFAULT_MAX_RESULT + " but found " + maxResult);
+            }
         }
 
         /** Equal operation mix, operands 2..50, 1..3 steps, no forced pattern. */
@@ -77,6 +86,7 @@ public final class SyntheticArithmeticGenerator {
         private int maxSteps = 3;
         private List<Operation> rareSequence = List.of();
         private double rareFraction = 0;
+        private long maxResult = Config.DEFAULT_MAX_RESULT;
 
         Builder() {
             for (Operation op : Operation.values()) {
@@ -89,8 +99,9 @@ public final class SyntheticArithmeticGenerator {
         public Builder operands(int min, int max) { minOperand = min; maxOperand = max; return this; }
         public Builder steps(int min, int max) { minSteps = min; maxSteps = max; return this; }
         public Builder oversample(List<Operation> sequence, double fraction) { rareSequence = sequence; rareFraction = fraction; return this; }
+        public Builder maxResult(long m) { maxResult = m; return this; }
         public Config build() {
-            return new Config(seed, weights, minOperand, maxOperand, minSteps, maxSteps, rareSequence, rareFraction);
+            return new Config(seed, weights, minOperand, maxOperand, minSteps, maxSteps, rareSequence, rareFraction, maxResult);
         }
     }
 
@@ -105,12 +116,18 @@ public final class SyntheticArithmeticGenerator {
 
     /** Generates {@code count} problems with ids {@code synth_0..}. */
     public List<Sample> generate(int count) {
+        List<Sample> out = new ArrayList<>(Math.max(0, count));
+        forEach(count, out::add);
+        return out;
+    }
+
+    /** Hands the problems of {@link #generate} to {@code sink} one by one, without holding them all. */
+    public void forEach(int count, java.util.function.Consumer<Sample> sink) {
         if (count < 1) {
             throw new IllegalArgumentException("count: expected >= 1 but found " + count);
         }
         SplittableRandom rnd = new SplittableRandom(config.seed());
         PromptTemplate tpl = PromptTemplate.defaultTemplate();
-        List<Sample> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             boolean rare = config.rareFraction() > 0 && rnd.nextDouble() < config.rareFraction();
             Problem p = null;
@@ -122,9 +139,40 @@ public final class SyntheticArithmeticGenerator {
                 throw new IllegalStateException("could not build an exact integer chain for the configured operations after 1000 tries");
             }
             String q = p.question();
-            out.add(Sample.of("synth_" + i, tpl.render(q), q, p.equations(), p.answer().toPlainString()));
+            sink.accept(Sample.of("synth_" + i, tpl.render(q), q, p.equations(), p.answer().toPlainString()));
         }
-        return out;
+    }
+
+    /**
+     * The first {@code count} problems of this generator's stream whose question is not in
+     * {@code excludedQuestions} (how held-out sets are made: a question never seen in training).
+     * Ids stay those of the stream ({@code synth_i}).
+     *
+     * @throws IllegalArgumentException when the stream runs out of new questions (the configured
+     *                                  problem space is too small)
+     */
+    public List<Sample> generateExcluding(int count, java.util.Set<String> excludedQuestions) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count: expected >= 1 but found " + count);
+        }
+        List<Sample> kept = new ArrayList<>();
+        // generate(n) is a prefix of generate(m > n): draw more until enough survive the exclusion
+        for (long drawn = count; kept.size() < count; drawn *= 2) {
+            if (drawn > 16L * count + 100_000) {
+                throw new IllegalArgumentException("only " + kept.size() + " of " + count + " problems have questions outside the "
+                        + excludedQuestions.size() + " excluded ones after drawing " + drawn / 2 + "; the problem space is too small");
+            }
+            kept.clear();
+            for (Sample s : generate((int) drawn)) {
+                if (!excludedQuestions.contains(s.question())) {
+                    kept.add(s);
+                    if (kept.size() == count) {
+                        break;
+                    }
+                }
+            }
+        }
+        return kept;
     }
 
     /** Writes samples as GSM8K jsonl (atomically: temp file + rename). */
@@ -210,7 +258,7 @@ public final class SyntheticArithmeticGenerator {
                 case MULTIPLICATION -> a * b;
                 case DIVISION -> a / b;
             };
-            if (r > 1_000_000_000L) {
+            if (r > config.maxResult()) {
                 return null;
             }
             q.append(sentence(op, name, item, b, s == 0)).append(' ');

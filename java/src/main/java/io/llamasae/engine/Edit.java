@@ -1,5 +1,7 @@
 package io.llamasae.engine;
 
+import io.llamasae.bind.LlamaSaeLib;
+
 /**
  * One feature intervention at one block (the SAE attached there defines the latents).
  *
@@ -13,7 +15,24 @@ package io.llamasae.engine;
  * see {@link InterventionSpec#replaceWithReconstruction()} for the reference study's behaviour.
  */
 public record Edit(int block, int latent, Op op, float value, int partner) {
-    public enum Op { SCALE, CLAMP, SWAP, STEER }
+    /** Edit kinds, carrying the engine's numbering (native/include/llama_sae_kinds.h, its one definition). */
+    public enum Op {
+        SCALE(LlamaSaeLib.LLAMA_SAE_EDIT_SCALE),
+        CLAMP(LlamaSaeLib.LLAMA_SAE_EDIT_CLAMP),
+        SWAP(LlamaSaeLib.LLAMA_SAE_EDIT_SWAP),
+        STEER(LlamaSaeLib.LLAMA_SAE_EDIT_STEER);
+
+        private final int code;
+
+        Op(int code) {
+            this.code = code;
+        }
+
+        /** The kind's number in the C API. */
+        public int code() {
+            return code;
+        }
+    }
 
     public Edit {
         if (!Float.isFinite(value)) throw new IllegalArgumentException("edit of latent " + latent + ": value must be finite, found " + value);

@@ -4,6 +4,7 @@ import io.llamasae.bind.LlamaSaeLib;
 import io.llamasae.bind.LlamaSaeLib.llama_sae_context;
 import io.llamasae.bind.LlamaSaeLib.llama_sae_context_params;
 import java.util.List;
+import java.util.Set;
 import org.bytedeco.javacpp.IntPointer;
 
 /**
@@ -17,6 +18,8 @@ public final class Engine implements AutoCloseable {
     private final EngineOptions options;
     private llama_sae_context ctx;
     private CaptureSpec capture = CaptureSpec.none();
+    private Set<PassOutput> outputs = PassOutput.DEFAULT;
+    private int topN = io.llamasae.analysis.FeatureStatistics.DEFAULT_TOP_N;
     private long runCount;
     // SAEs attached to blocks: the native engine points at their weights, so a closed one must never run.
     private final java.util.Map<Integer, NativeSae> attached = new java.util.HashMap<>();
@@ -72,6 +75,37 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * What every captured layer produces from the next run on (default {@link PassOutput#DEFAULT}:
+     * rows and codes). Codes, statistics and metrics come from captured layers with an attached
+     * SAE; each row is encoded once whatever is asked. Without {@link PassOutput#ROWS} the engine
+     * keeps O(k) per captured row and layer, not O(n_embd).
+     *
+     * @param topN top samples per feature the statistics keep
+     */
+    public void setOutputs(Set<PassOutput> outputs, int topN) {
+        int mask = 0;
+        for (PassOutput o : outputs) mask |= o.code();
+        LlamaSaeException.check(LlamaSaeLib.llama_sae_context_set_outputs(handle(), mask, topN), "set_outputs");
+        this.outputs = Set.copyOf(outputs);
+        this.topN = topN;
+    }
+
+    /** Top samples per feature the statistics of the next runs keep. */
+    public int topN() {
+        return topN;
+    }
+
+    /** The outputs of the next runs. */
+    public Set<PassOutput> outputs() {
+        return outputs;
+    }
+
+    /** The SAE attached to a block, or null. */
+    public NativeSae attachedSae(int block) {
+        return attached.get(block);
+    }
+
+    /**
      * Attaches an SAE to a block: runs then encode that block's captured rows inside the hook
      * ({@link RunResult#codes}), and interventions at the block use it. {@code k = 0} uses the SAE's
      * default; {@code sae = null} detaches. The SAE must stay open while attached.
@@ -96,7 +130,7 @@ public final class Engine implements AutoCloseable {
              IntPointer pos = new IntPointer(Math.max(1, positions.length))) {
             for (int i = 0; i < edits.size(); i++) {
                 Edit e = edits.get(i);
-                arr.position(i).layer(e.block()).latent(e.latent()).op(e.op().ordinal()).value(e.value()).partner(e.partner());
+                arr.position(i).layer(e.block()).latent(e.latent()).op(e.op().code()).value(e.value()).partner(e.partner());
             }
             arr.position(0);
             pos.put(positions);

@@ -30,10 +30,20 @@ public final class NativeSae implements AutoCloseable {
              FloatPointer wDec = new FloatPointer(sae.wDec()); FloatPointer bDec = new FloatPointer(sae.bDec());
              FloatPointer thr = sae.threshold() == null ? new FloatPointer((org.bytedeco.javacpp.Pointer) null)
                      : new FloatPointer(sae.threshold())) {
-            p.n_embd(sae.d()).n_latents(sae.numLatents()).k(sae.defaultK()).activation(sae.activation().ordinal());
+            p.n_embd(sae.d()).n_latents(sae.numLatents()).k(sae.defaultK()).activation(activationCode(sae.activation()));
             LlamaSaeException.check(LlamaSaeLib.llama_sae_sae_create(p, wEnc, bEnc, wDec, bDec, thr, out), "sae_create");
         }
         return new NativeSae(out, sae);
+    }
+
+    /** The activation's number in the C API (native/include/llama_sae_kinds.h). */
+    static int activationCode(io.llamasae.sae.Activation a) {
+        return switch (a) {
+            case TOPK_RELU -> LlamaSaeLib.LLAMA_SAE_ACT_TOPK_RELU;
+            case TOPK_ABS -> LlamaSaeLib.LLAMA_SAE_ACT_TOPK_ABS;
+            case JUMPRELU -> LlamaSaeLib.LLAMA_SAE_ACT_JUMPRELU;
+            case RELU -> LlamaSaeLib.LLAMA_SAE_ACT_RELU;
+        };
     }
 
     public Sae sae() {

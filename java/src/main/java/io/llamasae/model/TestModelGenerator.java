@@ -1,7 +1,6 @@
 package io.llamasae.model;
 
 import io.llamasae.model.gguf.GgmlType;
-import io.llamasae.model.gguf.GgufValue;
 import io.llamasae.model.gguf.GgufWriter;
 
 import java.io.IOException;
@@ -55,15 +54,7 @@ public final class TestModelGenerator {
         w.putFloat32("llama.rope.freq_base", c.ropeFreqBase());
 
         // SentencePiece tokenizer
-        w.putString("tokenizer.ggml.model", "llama");
-        w.put("tokenizer.ggml.tokens", GgufValue.stringArray(TestVocabulary.pieces()));
-        w.put("tokenizer.ggml.scores", GgufValue.float32Array(TestVocabulary.scores()));
-        w.put("tokenizer.ggml.token_type", GgufValue.int32Array(TestVocabulary.tokenTypes()));
-        w.putUInt32("tokenizer.ggml.bos_token_id", TestVocabulary.BOS_ID);
-        w.putUInt32("tokenizer.ggml.eos_token_id", TestVocabulary.EOS_ID);
-        w.putUInt32("tokenizer.ggml.unknown_token_id", TestVocabulary.UNK_ID);
-        w.putBool("tokenizer.ggml.add_bos_token", true);
-        w.putBool("tokenizer.ggml.add_eos_token", false);
+        TestVocabulary.putSpmTokenizer(w, TestVocabulary.pieces());
 
         GgmlType wt = c.weightType();
         long seed = c.seed();
@@ -99,7 +90,7 @@ public final class TestModelGenerator {
     }
 
     /** n values of mean + std·N(0,1) from a stream seeded by (seed, tensor name), independent of tensor order. */
-    static float[] gaussian(long seed, String tensorName, int n, double mean, double std) {
+    public static float[] gaussian(long seed, String tensorName, int n, double mean, double std) {
         Random rng = new Random(streamSeed(seed, tensorName));
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {

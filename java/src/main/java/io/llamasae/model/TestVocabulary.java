@@ -1,5 +1,8 @@
 package io.llamasae.model;
 
+import io.llamasae.model.gguf.GgufValue;
+import io.llamasae.model.gguf.GgufWriter;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -58,18 +61,7 @@ public final class TestVocabulary {
     private static final List<String> PIECES;
 
     static {
-        Set<String> pieces = new LinkedHashSet<>();
-        pieces.add("<unk>");
-        pieces.add("<s>");
-        pieces.add("</s>");
-        for (int b = 0; b < 256; b++) {
-            pieces.add(String.format("<0x%02X>", b));
-        }
-        // word boundary and single printable ASCII characters (space is written as ▁)
-        pieces.add(SPACE);
-        for (char c = 0x21; c < 0x7F; c++) {
-            pieces.add(String.valueOf(c));
-        }
+        Set<String> pieces = spmBasePieces();
         // calculator annotations "<<48/2=24>>"
         pieces.add("<<");
         pieces.add(">>");
@@ -90,9 +82,35 @@ public final class TestVocabulary {
     private TestVocabulary() {
     }
 
-    private static void addWithPrefixes(Set<String> pieces, String piece) {
-        // merges in llama.cpp's SPM need every prefix to be a piece; shortest first
-        for (int end = SPACE.length() + 1; end <= piece.length(); end++) {
+    /**
+     * The first pieces of an SPM vocabulary laid out like this one, in id order: {@code <unk>},
+     * {@code <s>}, {@code </s>}, the 256 byte-fallback tokens, the word boundary "▁" and the single
+     * printable ASCII characters.
+     */
+    public static LinkedHashSet<String> spmBasePieces() {
+        LinkedHashSet<String> pieces = new LinkedHashSet<>();
+        pieces.add("<unk>");
+        pieces.add("<s>");
+        pieces.add("</s>");
+        for (int b = 0; b < 256; b++) {
+            pieces.add(String.format("<0x%02X>", b));
+        }
+        // word boundary and single printable ASCII characters (space is written as ▁)
+        pieces.add(SPACE);
+        for (char c = 0x21; c < 0x7F; c++) {
+            pieces.add(String.valueOf(c));
+        }
+        return pieces;
+    }
+
+    /**
+     * Adds {@code piece} with all its prefixes, shortest first: llama.cpp's SPM tokenizer only reaches
+     * a piece by merging two adjacent pieces of the vocabulary. A "▁" prefix counts as one
+     * character ("▁m", "▁ma", "▁man").
+     */
+    public static void addWithPrefixes(Set<String> pieces, String piece) {
+        int first = piece.startsWith(SPACE) ? SPACE.length() + 1 : 2;
+        for (int end = first; end <= piece.length(); end++) {
             pieces.add(piece.substring(0, end));
         }
     }
@@ -108,7 +126,20 @@ public final class TestVocabulary {
 
     /** Score of each token: 0 for special and byte tokens, falling with rank for normal pieces. */
     public static float[] scores() {
-        float[] s = new float[PIECES.size()];
+        return spmScores(PIECES.size());
+    }
+
+    /** llama.cpp token type of each token. */
+    public static int[] tokenTypes() {
+        return spmTokenTypes(PIECES.size());
+    }
+
+    /**
+     * Scores of a vocabulary laid out like this one (specials, 256 byte tokens, then normal pieces
+     * most frequent first): 0 for special and byte tokens, falling with rank for normal pieces.
+     */
+    public static float[] spmScores(int size) {
+        float[] s = new float[size];
         int firstNormal = FIRST_BYTE_ID + 256;
         for (int i = firstNormal; i < s.length; i++) {
             s[i] = -0.01f * (i - firstNormal);
@@ -116,9 +147,9 @@ public final class TestVocabulary {
         return s;
     }
 
-    /** llama.cpp token type of each token. */
-    public static int[] tokenTypes() {
-        int[] t = new int[PIECES.size()];
+    /** Token types of a vocabulary laid out like this one: unknown, control (BOS, EOS), byte, then normal. */
+    public static int[] spmTokenTypes(int size) {
+        int[] t = new int[size];
         for (int i = 0; i < t.length; i++) {
             if (i == UNK_ID) {
                 t[i] = TYPE_UNKNOWN;
@@ -131,5 +162,21 @@ public final class TestVocabulary {
             }
         }
         return t;
+    }
+
+    /**
+     * Writes the tokenizer keys llama.cpp reads for an SPM vocabulary laid out like this one
+     * (BOS added to prompts, EOS not).
+     */
+    public static void putSpmTokenizer(GgufWriter w, List<String> pieces) {
+        w.putString("tokenizer.ggml.model", "llama");
+        w.put("tokenizer.ggml.tokens", GgufValue.stringArray(pieces));
+        w.put("tokenizer.ggml.scores", GgufValue.float32Array(spmScores(pieces.size())));
+        w.put("tokenizer.ggml.token_type", GgufValue.int32Array(spmTokenTypes(pieces.size())));
+        w.putUInt32("tokenizer.ggml.bos_token_id", BOS_ID);
+        w.putUInt32("tokenizer.ggml.eos_token_id", EOS_ID);
+        w.putUInt32("tokenizer.ggml.unknown_token_id", UNK_ID);
+        w.putBool("tokenizer.ggml.add_bos_token", true);
+        w.putBool("tokenizer.ggml.add_eos_token", false);
     }
 }

@@ -46,6 +46,49 @@ public final class ReferenceEncoder implements Encoder {
         return new SparseCodes(n, k, idx, val);
     }
 
+    /**
+     * Codes of rows given in double precision ({@code rows: [n][d]}, e.g. the activations of a
+     * double-precision reference forward pass): the oracle for codes computed inside the engine.
+     */
+    public SparseCodes encode(Sae sae, double[][] rows, int k) {
+        sae.checkK(k);
+        int n = rows.length;
+        int[] idx = new int[Math.multiplyExact(n, k)];
+        float[] val = new float[idx.length];
+        for (int r = 0; r < n; r++) {
+            List<Candidate> cands = candidates(sae, preActivations(sae, rows[r]));
+            cands.sort(ORDER);
+            for (int j = 0; j < k; j++) {
+                idx[r * k + j] = j < cands.size() ? cands.get(j).index() : -1;
+                val[r * k + j] = j < cands.size() ? (float) cands.get(j).value() : 0f;
+            }
+        }
+        return new SparseCodes(n, k, idx, val);
+    }
+
+    /** The selection keys of a double row's candidates, largest first (their gaps tell near-ties at the cut). */
+    public static double[] sortedKeys(Sae sae, double[] x) {
+        List<Candidate> cands = candidates(sae, preActivations(sae, x));
+        cands.sort(ORDER);
+        return cands.stream().mapToDouble(Candidate::key).toArray();
+    }
+
+    /** {@code pre: [F]} of a row given in double. */
+    public static double[] preActivations(Sae sae, double[] x) {
+        int d = sae.d();
+        float[] w = sae.wEnc();
+        float[] b = sae.bEnc();
+        double[] pre = new double[sae.numLatents()];
+        for (int f = 0; f < pre.length; f++) {
+            double acc = b[f];
+            for (int i = 0; i < d; i++) {
+                acc += (double) w[f * d + i] * x[i];
+            }
+            pre[f] = acc;
+        }
+        return pre;
+    }
+
     /** {@code pre: [F]} for the row starting at {@code x[offset]}, in double. */
     public static double[] preActivations(Sae sae, float[] x, int offset) {
         int d = sae.d();

@@ -7,12 +7,18 @@ import io.llamasae.analysis.StudyResult;
 import io.llamasae.data.Sample;
 import io.llamasae.data.SyntheticArithmeticGenerator;
 import io.llamasae.engine.CaptureSpec;
-import io.llamasae.engine.DatasetCapture;
+import io.llamasae.engine.Capture;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.EngineOptions;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassOutput;
+import io.llamasae.engine.PassResult;
+import io.llamasae.engine.PassSpec;
+import io.llamasae.engine.RowBlock;
 import io.llamasae.model.TestModelConfig;
 import io.llamasae.model.TestModelGenerator;
 import io.llamasae.model.gguf.GgmlType;
@@ -81,7 +87,7 @@ public record Demo(Path out, int samples, long seed, List<Integer> blocks, int p
              Engine engine = Engine.open(model, EngineOptions.defaults().withCtx(2048).withSeqMax(64).withThreads(threads))) {
             // 3. Capture both layers in one pass.
             Path acts = out.resolve("activations.safetensors");
-            DatasetCapture.toSafetensors(engine, data.stream().map(Sample::id).toList(), data.stream().map(Sample::prompt).toList(),
+            Capture.toSafetensors(engine, data.stream().map(Sample::id).toList(), data.stream().map(Sample::prompt).toList(),
                     CaptureSpec.of(blocks, List.of(position)), LayerConvention.LLAMA_CPP, acts, 64, null);
             step(log, t0, "captured blocks " + blocks + " at position " + position + " -> " + acts);
 
@@ -100,19 +106,22 @@ public record Demo(Path out, int samples, long seed, List<Integer> blocks, int p
                                 tr.finalMetrics().explainedVariance(), 100 * tr.finalMetrics().deadFraction()));
                     }
                 }
-                // 5. Encode inside the forward pass and accumulate statistics.
-                Map<Integer, HookedEncoding.LayerStatistics> stats = HookedEncoding.run(engine, data, saes, position, 64, 100, null);
+                // 5. One pass encodes inside the forward pass and accumulates statistics and metrics there.
+                PassSpec spec = PassSpec.builder(CaptureSpec.of(blocks, List.of(position))).saes(saes)
+                        .outputs(PassOutput.STATISTICS, PassOutput.METRICS).topN(100).batchSize(64).build();
+                PassResult stats = Pass.run(engine, spec, PassInput.tokenize(engine, data.stream().map(Sample::id).toList(),
+                        data.stream().map(Sample::prompt).toList(), 0));
                 step(log, t0, "encoded inside the hook at blocks " + blocks);
 
                 // 6. Ranking, taxonomy, enrichment, swap feasibility.
                 for (int b : blocks) {
-                    HookedEncoding.LayerStatistics ls = stats.get(b);
-                    saeMetrics.put(b, ls.metrics().summary());
+                    RowBlock at = RowBlock.position(position);
+                    saeMetrics.put(b, stats.metrics(b, at).summary());
                     StudyConfig cfg = StudyConfig.builder().layer(b).layerConvention("llama.cpp block").position(position).bands(bands)
                             .mode(mode).saeDescription("K=" + k + ", d=" + latents)
                             .modelDescription("generated llama-architecture model, 4 blocks, n_embd 64 (" + modelFile.getFileName() + ")")
                             .datasetDescription(data.size() + " synthetic GSM8K-style problems (seed " + seed + ")").build();
-                    results.add(StudyAnalysis.run(ls.features(), data, cfg));
+                    results.add(StudyAnalysis.run(stats.statistics(b, at), data, cfg));
                 }
 
                 // 7. Causal validation at the first block: sanity checks and ablation of the top features

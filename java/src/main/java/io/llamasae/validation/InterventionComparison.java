@@ -5,13 +5,20 @@ import io.llamasae.engine.Engine;
 import io.llamasae.engine.Generation;
 import io.llamasae.engine.GenerationOptions;
 import io.llamasae.engine.InterventionSpec;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassBatch;
+import io.llamasae.engine.PassConsumer;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassSpec;
+import io.llamasae.engine.Variant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Clean and intervened generations of the same prompts, for side-by-side display: per group of
- * prompts one clean and one intervened {@link Engine#generate} call. The SAEs the spec needs must
+ * Clean and intervened generations of the same prompts, for side-by-side display: a generating
+ * {@link Pass} whose variants are the clean run and the intervened run. The SAEs the spec needs must
  * already be attached; interventions are cleared on return.
  */
 public final class InterventionComparison {
@@ -34,11 +41,10 @@ public final class InterventionComparison {
     }
 
     /**
-     * A capture of the edited rows, so the clean run computes the same rows as the edited one: the
-     * engine makes every captured or edited row of the LAST block a logits output, and a batch with
-     * one output row rounds the output matmul differently from one with several (seen as KL ~1e-15
-     * between a clean run and a no-op edit). Capturing the edited positions in both runs keeps a
-     * no-op edit bit-identical.
+     * A capture of the edited rows, shared by the clean and the edited run so both compute the same
+     * rows: without the project's llama.cpp patch the engine makes every captured row of the LAST
+     * block a logits output, and a batch with one output row rounds the output matmul differently
+     * from one with several (seen as KL ~1e-15 between a clean run and a no-op edit).
      */
     static CaptureSpec sameGraphPath(InterventionSpec spec) {
         List<Integer> blocks = spec.edits().stream().map(io.llamasae.engine.Edit::block).distinct().toList();
@@ -46,31 +52,29 @@ public final class InterventionComparison {
         return CaptureSpec.of(blocks, spec.positions().isEmpty() ? List.of(-1) : spec.positions());
     }
 
+    /** One pass: each group of prompts generated clean, then with {@code spec} (the pass's two variants). */
     public static List<Pair> run(Engine engine, List<int[]> prompts, List<String> ids, InterventionSpec spec, GenerationOptions options,
                                  int maxPromptsPerCall) {
-        int[] lengths = prompts.stream().mapToInt(p -> p.length).toArray();
-        int perCall = Math.min(maxPromptsPerCall, engine.options().nSeqMax());
         List<Pair> out = new ArrayList<>();
-        engine.clearInterventions();
-        engine.setCapture(sameGraphPath(spec));
-        try {
-            for (PromptBatches.Range r : PromptBatches.plan(lengths, ids, perCall, engine.contextSize(), options.maxTokens())) {
-                List<int[]> group = prompts.subList(r.from(), r.to());
-                Generation clean = engine.generate(group, options);
-                engine.setInterventions(spec);
-                Generation edited = engine.generate(group, options);
-                engine.clearInterventions();
-                for (int i = 0; i < group.size(); i++) {
-                    float[] a = clean.firstLogits()[i];
+        PassSpec pass = PassSpec.builder(sameGraphPath(spec)).outputs(Set.of()).batchSize(maxPromptsPerCall)
+                .variants(List.of(Variant.clean(), Variant.edited("edited", spec))).generation(options).build();
+        Generation[] clean = {null};
+        Pass.run(engine, pass, new PassInput(ids, prompts, 0), new PassConsumer() {
+            @Override
+            public void accept(PassBatch batch) {
+                if (batch.variant() == 0) {
+                    clean[0] = batch.generation();
+                    return;
+                }
+                Generation edited = batch.generation();
+                for (int i = 0; i < batch.size(); i++) {
+                    float[] a = clean[0].firstLogits()[i];
                     float[] b = edited.firstLogits()[i];
-                    out.add(new Pair(clean.texts().get(i), edited.texts().get(i), clean.tokens().get(i), edited.tokens().get(i),
+                    out.add(new Pair(clean[0].texts().get(i), edited.texts().get(i), clean[0].tokens().get(i), edited.tokens().get(i),
                             LogitDivergence.kl(a, b), LogitDivergence.argmax(a), LogitDivergence.argmax(b)));
                 }
             }
-        } finally {
-            engine.clearInterventions();
-            engine.setCapture(CaptureSpec.none());
-        }
+        });
         return out;
     }
 }

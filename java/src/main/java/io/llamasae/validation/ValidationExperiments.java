@@ -12,9 +12,17 @@ import io.llamasae.engine.Edit;
 import io.llamasae.engine.Engine;
 import io.llamasae.engine.Generation;
 import io.llamasae.engine.GenerationOptions;
-import io.llamasae.engine.InterventionSpec;
 import io.llamasae.engine.NativeSae;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassBatch;
+import io.llamasae.engine.PassConsumer;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassOutput;
+import io.llamasae.engine.PassResult;
+import io.llamasae.engine.PassSpec;
+import io.llamasae.engine.RowBlock;
 import io.llamasae.engine.RunResult;
+import io.llamasae.engine.Variant;
 import io.llamasae.sae.SparseCodes;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -36,8 +44,11 @@ import java.util.Set;
  * condition; the clean generation is shared by every condition and only one group's first-step
  * logits are held at a time. Limit samples, features and {@code maxTokens} to bound the time.
  *
- * <p>The engine's SAE at {@code config.block()} is (re)attached here; interventions and captures are
- * cleared when a method returns. Not thread-safe (one engine).
+ * <p>Every engine loop here is a {@link Pass}: the prefill encode (codes and statistics computed in
+ * the forward pass), the sanity checks and the generation pass (each batch run clean and under every
+ * condition as the pass's variants, so clean and edited runs capture the same rows and compute the
+ * same graph). The engine's SAE at {@code config.block()} is (re)attached here; interventions and
+ * captures are restored when a method returns. Not thread-safe (one engine).
  */
 public final class ValidationExperiments {
     /** Progress of the generation pass: generate calls done out of total. */
@@ -85,7 +96,7 @@ public final class ValidationExperiments {
         engine.attachSae(config.block(), sae, 0);
     }
 
-    /** Tokenizes prompts the way {@link io.llamasae.study.HookedEncoding} does (BOS if the model adds one). */
+    /** Tokenizes prompts the way a {@link PassInput} does (BOS if the model adds one). */
     public List<int[]> tokenize(List<Sample> samples) {
         boolean bos = engine.model().info().addBos();
         List<int[]> out = new ArrayList<>(samples.size());
@@ -168,39 +179,27 @@ public final class ValidationExperiments {
     /** Prefill pass: the SAE codes of every prompt at the analysed position, and their statistics. */
     public Encoded encode(List<int[]> prompts, List<String> ids) {
         int n = prompts.size();
-        int k = 0;
-        int[] indices = null;
-        float[] values = null;
-        FeatureStatistics stats = new FeatureStatistics(sae.sae().numLatents(), 1);
-        engine.clearInterventions();
-        engine.setCapture(CaptureSpec.of(List.of(config.block()), List.of(config.position())));
-        int step = engine.options().nSeqMax();
-        try {
-            for (int start = 0; start < n; start += step) {
-                int end = Math.min(n, start + step);
-                checkLengths(prompts, ids, start, end);
-                RunResult r = engine.run(prompts.subList(start, end));
-                if (r.nRows() != end - start) {
-                    throw new IllegalStateException("expected one captured row per prompt but found " + r.nRows() + " for " + (end - start));
-                }
-                RunResult.Codes c = r.codes(0);
-                if (indices == null) {
-                    k = c.k();
-                    indices = new int[Math.multiplyExact(n, k)];
-                    values = new float[n * k];
-                }
-                int rows = end - start;
-                c.indices().get(0, indices, start * k, rows * k);
-                c.values().get(0, values, start * k, rows * k);
-                int[] sampleIndex = new int[rows];
-                for (int i = 0; i < rows; i++) sampleIndex[i] = start + r.rowPrompts().get(i);
-                stats.accumulate(Arrays.copyOfRange(indices, start * k, end * k), Arrays.copyOfRange(values, start * k, end * k), rows, k,
-                        sampleIndex, null);
+        checkLengths(prompts, ids, 0, n);
+        int k = sae.sae().defaultK();
+        int[] indices = new int[Math.multiplyExact(n, k)];
+        float[] values = new float[n * k];
+        PassSpec spec = PassSpec.builder(analysedRow()).sae(config.block(), sae).outputs(PassOutput.CODES, PassOutput.STATISTICS)
+                .topN(1).batchSize(engine.options().nSeqMax()).build();
+        PassConsumer collect = new PassConsumer() {
+            @Override
+            public void accept(PassBatch b) {
+                RunResult.Codes c = b.result().codes(0, 0);
+                c.indices().get(0, indices, b.from() * k, b.size() * k);
+                c.values().get(0, values, b.from() * k, b.size() * k);
             }
-        } finally {
-            engine.setCapture(CaptureSpec.none());
-        }
-        return new Encoded(new SparseCodes(n, k, indices, values), stats);
+        };
+        PassResult r = Pass.run(engine, spec, new PassInput(ids, prompts, 0), collect);
+        return new Encoded(new SparseCodes(n, k, indices, values), r.statistics(config.block(), RowBlock.position(config.position())));
+    }
+
+    /** The analysed row of every prompt: the block at the analysed position. */
+    private CaptureSpec analysedRow() {
+        return CaptureSpec.of(List.of(config.block()), List.of(config.position()));
     }
 
     private void checkLengths(List<int[]> prompts, List<String> ids, int start, int end) {
@@ -208,8 +207,8 @@ public final class ValidationExperiments {
         for (int i = start; i < end; i++) {
             int len = prompts.get(i).length;
             if (len > engine.contextSize()) {
-                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt has " + len + " tokens but the context holds "
-                        + engine.contextSize());
+                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt: expected at most the " + engine.contextSize()
+                        + " tokens of the context (raise --ctx) but found " + len + " tokens");
             }
             if (p >= len || -p > len) {
                 throw new IllegalArgumentException("sample " + ids.get(i) + ": position " + p + " is outside its prompt of " + len + " tokens");
@@ -223,123 +222,115 @@ public final class ValidationExperiments {
         int nLatents = sae.sae().numLatents();
         int nVocab = engine.model().info().nVocab();
         int n = prompts.size();
-        engine.clearInterventions();
-        engine.setCapture(CaptureSpec.allPositions(List.of(b)));
-        try {
-            RunResult r = engine.run(prompts);
-            int rows = Math.toIntExact(r.nRows());
-            int d = r.nEmbd();
-            RunResult.Codes c = r.codes(0);
-            int k = c.k();
-            int[] idx = new int[rows * k];
-            float[] val = new float[rows * k];
-            c.indices().get(0, idx);
-            c.values().get(0, val);
-            float[] h = copy(r.rows(0));
-            int[] rowPrompt = new int[rows];
-            int[] rowPos = new int[rows];
-            r.rowPrompts().get(0, rowPrompt);
-            r.rowPositions().get(0, rowPos);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) ids.add("sanity prompt " + i);
+        PassInput input = new PassInput(ids, prompts, 0);
 
-            // rows at the analysed position, one per prompt
-            int[] atPosition = new int[n];
-            for (int i = 0; i < n; i++) {
-                int len = prompts.get(i).length;
-                int want = config.position() >= 0 ? config.position() : len + config.position();
-                atPosition[i] = -1;
-                for (int row = 0; row < rows; row++) if (rowPrompt[row] == i && rowPos[row] == want) atPosition[i] = row;
-                if (atPosition[i] < 0) throw new IllegalArgumentException("sanity: position " + config.position() + " is outside prompt " + i);
-            }
-            boolean[] activeAnywhere = new boolean[nLatents];
-            boolean[] activeAtPosition = new boolean[nLatents];
-            for (int row = 0; row < rows; row++) {
-                for (int s = row * k; s < row * k + k; s++) {
-                    if (idx[s] >= 0 && val[s] != 0f) activeAnywhere[idx[s]] = true;
-                }
-            }
-            int swapLatent = -1;
-            for (int i = 0; i < n; i++) {
-                for (int s = atPosition[i] * k; s < atPosition[i] * k + k; s++) {
-                    if (idx[s] >= 0 && val[s] != 0f) {
-                        activeAtPosition[idx[s]] = true;
-                        if (swapLatent < 0) swapLatent = idx[s];
+        // 1. Every row of the block: which latents are active where, and the analysed rows.
+        PassSpec probe = PassSpec.builder(CaptureSpec.allPositions(List.of(b))).sae(b, sae).outputs(PassOutput.ROWS, PassOutput.CODES)
+                .batchSize(Math.max(1, n)).build();
+        int k = sae.sae().defaultK();
+        int d = engine.model().info().nEmbd();
+        int[] pIdx = new int[n * k];
+        float[] pVal = new float[n * k];
+        float[] pH = new float[n * d];
+        boolean[] activeAnywhere = new boolean[nLatents];
+        boolean[] activeAtPosition = new boolean[nLatents];
+        int[] swap = {-1};
+        Pass.run(engine, probe, input, new PassConsumer() {
+            @Override
+            public void accept(PassBatch batch) {
+                RunResult r = batch.result();
+                int rows = Math.toIntExact(r.nRows());
+                RunResult.Codes c = r.codes(0);
+                boolean[] found = new boolean[batch.size()];
+                for (int row = 0; row < rows; row++) {
+                    int i = batch.from() + r.rowPrompts().get(row);
+                    int len = prompts.get(i).length;
+                    boolean analysed = r.rowPositions().get(row) == (config.position() >= 0 ? config.position() : len + config.position());
+                    for (int s = row * k; s < row * k + k; s++) {
+                        int f = c.indices().get(s);
+                        if (f < 0 || c.values().get(s) == 0f) continue;
+                        activeAnywhere[f] = true;
+                        if (analysed) {
+                            activeAtPosition[f] = true;
+                            if (swap[0] < 0) swap[0] = f;
+                        }
                     }
+                    if (!analysed) continue;
+                    found[i - batch.from()] = true;
+                    c.indices().get(row * k, pIdx, i * k, k);
+                    c.values().get(row * k, pVal, i * k, k);
+                    r.rows(0).get(row * d, pH, i * d, d);
+                }
+                for (int i = 0; i < found.length; i++) {
+                    if (!found[i]) throw new IllegalArgumentException("sanity: position " + config.position() + " is outside prompt " + i);
                 }
             }
-            if (swapLatent < 0) swapLatent = 0;
-            InterventionScope scope = config.scope();
-            // compare on the experiments' own graph path (see sameGraphPath)
-            sameGraphPath();
-            float[] clean = copy(engine.run(prompts).lastLogits());
-
-            boolean identitySwap = sameBits(clean, logitsWith(prompts, scope.spec(List.of(Edit.swap(b, swapLatent, swapLatent)),
-                    config.position(), false)));
-            boolean scaleOne = sameBits(clean, logitsWith(prompts, scope.spec(List.of(Edit.scale(b, swapLatent, 1f)), config.position(),
-                    false)));
-            // the experiments' scope when a latent is inactive on every row it edits, else the analysed position only
-            int inactive = scope == InterventionScope.ALL ? firstFalse(activeAnywhere) : -1;
-            String nullScope = InterventionScope.ALL.label();
-            if (inactive < 0) {
-                inactive = firstFalse(activeAtPosition);
-                nullScope = InterventionScope.POSITION.label();
-            }
-            boolean nullAblation = false;
-            if (inactive >= 0) {
-                InterventionScope s = nullScope.equals("all") ? InterventionScope.ALL : InterventionScope.POSITION;
-                nullAblation = sameBits(clean, logitsWith(prompts, s.spec(List.of(Edit.ablate(b, inactive)), config.position(), false)));
-            }
-
-            // fidelity: the residual at the analysed position replaced by decode(encode(h))
-            float[] recon = logitsWith(prompts, InterventionScope.POSITION.spec(List.of(Edit.scale(b, swapLatent, 1f)),
-                    config.position(), true));
-            int sameArgmax = 0;
-            double sumKl = 0;
-            for (int i = 0; i < n; i++) {
-                float[] a = Arrays.copyOfRange(clean, i * nVocab, (i + 1) * nVocab);
-                float[] q = Arrays.copyOfRange(recon, i * nVocab, (i + 1) * nVocab);
-                if (LogitDivergence.argmax(a) == LogitDivergence.argmax(q)) sameArgmax++;
-                sumKl += LogitDivergence.kl(a, q);
-            }
-            int[] pIdx = new int[n * k];
-            float[] pVal = new float[n * k];
-            float[] pH = new float[n * d];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(idx, atPosition[i] * k, pIdx, i * k, k);
-                System.arraycopy(val, atPosition[i] * k, pVal, i * k, k);
-                System.arraycopy(h, atPosition[i] * d, pH, i * d, d);
-            }
-            float[] decoded = sae.decode(new SparseCodes(n, k, pIdx, pVal));
-            double sumCos = 0;
-            for (int i = 0; i < n; i++) sumCos += cosine(pH, decoded, i * d, d);
-            return new SanityChecks(n, identitySwap, nullAblation, scaleOne, (double) sameArgmax / n, sumKl / n, sumCos / n, swapLatent,
-                    inactive, nullScope);
-        } finally {
-            engine.clearInterventions();
-            engine.setCapture(CaptureSpec.none());
+        });
+        int swapLatent = swap[0] < 0 ? 0 : swap[0];
+        InterventionScope scope = config.scope();
+        // the experiments' scope when a latent is inactive on every row it edits, else the analysed position only
+        int inactive = scope == InterventionScope.ALL ? firstFalse(activeAnywhere) : -1;
+        String nullScope = InterventionScope.ALL.label();
+        if (inactive < 0) {
+            inactive = firstFalse(activeAtPosition);
+            nullScope = InterventionScope.POSITION.label();
         }
+
+        // 2. Clean and no-op runs, one pass with a variant each, on the experiments' own graph path.
+        List<Variant> variants = new ArrayList<>();
+        variants.add(Variant.clean());
+        variants.add(Variant.edited("identity swap", scope.spec(List.of(Edit.swap(b, swapLatent, swapLatent)), config.position(), false)));
+        variants.add(Variant.edited("scale by 1", scope.spec(List.of(Edit.scale(b, swapLatent, 1f)), config.position(), false)));
+        // fidelity: the residual at the analysed position replaced by decode(encode(h))
+        variants.add(Variant.edited("reconstruction", InterventionScope.POSITION.spec(List.of(Edit.scale(b, swapLatent, 1f)),
+                config.position(), true)));
+        if (inactive >= 0) {
+            InterventionScope s = nullScope.equals("all") ? InterventionScope.ALL : InterventionScope.POSITION;
+            variants.add(Variant.edited("null ablation", s.spec(List.of(Edit.ablate(b, inactive)), config.position(), false)));
+        }
+        float[][] logits = new float[variants.size()][n * nVocab];
+        PassSpec checks = PassSpec.builder(graphPath()).sae(b, sae).outputs(java.util.Set.of()).batchSize(Math.max(1, n))
+                .variants(variants).build();
+        Pass.run(engine, checks, input, new PassConsumer() {
+            @Override
+            public void accept(PassBatch batch) {
+                batch.result().lastLogits().get(0, logits[batch.variant()], batch.from() * nVocab, batch.size() * nVocab);
+            }
+        });
+        float[] clean = logits[0];
+        boolean identitySwap = sameBits(clean, logits[1]);
+        boolean scaleOne = sameBits(clean, logits[2]);
+        float[] recon = logits[3];
+        boolean nullAblation = inactive >= 0 && sameBits(clean, logits[4]);
+        int sameArgmax = 0;
+        double sumKl = 0;
+        for (int i = 0; i < n; i++) {
+            float[] a = Arrays.copyOfRange(clean, i * nVocab, (i + 1) * nVocab);
+            float[] q = Arrays.copyOfRange(recon, i * nVocab, (i + 1) * nVocab);
+            if (LogitDivergence.argmax(a) == LogitDivergence.argmax(q)) sameArgmax++;
+            sumKl += LogitDivergence.kl(a, q);
+        }
+        float[] decoded = sae.decode(new SparseCodes(n, k, pIdx, pVal));
+        double sumCos = 0;
+        for (int i = 0; i < n; i++) sumCos += cosine(pH, decoded, i * d, d);
+        return new SanityChecks(n, identitySwap, nullAblation, scaleOne, (double) sameArgmax / n, sumKl / n, sumCos / n, swapLatent,
+                inactive, nullScope);
     }
 
     /**
-     * Captures the analysed row in clean and edited runs alike, so both compute the same graph: at
-     * the model's last block the engine makes captured and edited rows logits outputs, and a batch
+     * The capture every clean and edited run of the experiments shares, so both compute the same
+     * graph: the analysed row. Without the project's llama.cpp patch (or for architectures it does
+     * not cover) the engine makes captured rows of the model's LAST block logits outputs, and a batch
      * with a single output row rounds the output matmul differently (seen as KL ~1e-15 between a
-     * clean run and a no-op edit). With the analysed row always an output, clean and edited batches
-     * have several output rows per prompt; when edits act everywhere at the last block, every prompt
-     * row is captured (elsewhere that would only cost time: other blocks keep all rows anyway).
+     * clean run and a no-op edit); when edits act everywhere at the last block every prompt row is
+     * then captured, so clean and edited runs have the same outputs. With the patch captures add no
+     * outputs and this costs only a graph split.
      */
-    private void sameGraphPath() {
+    private CaptureSpec graphPath() {
         boolean lastBlock = config.block() == engine.model().info().nLayer() - 1;
-        engine.setCapture(lastBlock && config.scope() == InterventionScope.ALL ? CaptureSpec.allPositions(List.of(config.block()))
-                : CaptureSpec.of(List.of(config.block()), List.of(config.position())));
-    }
-
-    private float[] logitsWith(List<int[]> prompts, InterventionSpec spec) {
-        engine.setInterventions(spec);
-        try {
-            return copy(engine.run(prompts).lastLogits());
-        } finally {
-            engine.clearInterventions();
-        }
+        return lastBlock && config.scope() == InterventionScope.ALL ? CaptureSpec.allPositions(List.of(config.block())) : analysedRow();
     }
 
     /**
@@ -350,51 +341,49 @@ public final class ValidationExperiments {
     public GenerationPass generate(List<int[]> prompts, List<String> ids, List<String> expected, List<Condition> conditions,
                                    Progress progress) {
         int n = prompts.size();
-        int[] lengths = prompts.stream().mapToInt(p -> p.length).toArray();
-        int perCall = Math.min(config.maxPromptsPerCall(), engine.options().nSeqMax());
-        List<PromptBatches.Range> batches = PromptBatches.plan(lengths, ids, perCall, engine.contextSize(), config.maxTokens());
-        GenerationOptions options = GenerationOptions.greedy(config.maxTokens());
         AnswerExtractor ex = config.extractor();
         String[] texts = new String[n];
         boolean[] cleanCorrect = new boolean[n];
         boolean[] answered = new boolean[n];
         List<Outcomes> outcomes = new ArrayList<>();
         for (int c = 0; c < conditions.size(); c++) outcomes.add(new Outcomes(new boolean[n], new boolean[n], new double[n]));
-        List<InterventionSpec> specs = conditions.stream()
-                .map(c -> config.scope().spec(c.edits(), config.position(), config.replaceWithReconstruction())).toList();
-        long total = (long) batches.size() * (1 + conditions.size());
-        long done = 0;
-        sameGraphPath();
-        engine.clearInterventions();
-        try {
-            for (PromptBatches.Range range : batches) {
-                List<int[]> group = prompts.subList(range.from(), range.to());
-                Generation clean = engine.generate(group, options);
-                for (int i = 0; i < group.size(); i++) {
-                    int s = range.from() + i;
-                    texts[s] = clean.texts().get(i);
-                    answered[s] = ex.extract(texts[s]).isPresent();
-                    cleanCorrect[s] = ex.isCorrect(texts[s], expected.get(s));
-                }
-                if (progress != null) progress.update(++done, total);
-                for (int c = 0; c < conditions.size(); c++) {
-                    engine.setInterventions(specs.get(c));
-                    Generation g = engine.generate(group, options);
-                    engine.clearInterventions();
-                    Outcomes o = outcomes.get(c);
-                    for (int i = 0; i < group.size(); i++) {
-                        int s = range.from() + i;
-                        o.correct()[s] = ex.isCorrect(g.texts().get(i), expected.get(s));
-                        o.changed()[s] = !Arrays.equals(clean.tokens().get(i), g.tokens().get(i));
-                        o.kl()[s] = LogitDivergence.kl(clean.firstLogits()[i], g.firstLogits()[i]);
-                    }
-                    if (progress != null) progress.update(++done, total);
-                }
-            }
-        } finally {
-            engine.clearInterventions();
-            engine.setCapture(CaptureSpec.none());
+        // Each batch runs clean (variant 0), then once per condition.
+        List<Variant> variants = new ArrayList<>();
+        variants.add(Variant.clean());
+        for (Condition c : conditions) {
+            variants.add(Variant.edited(c.label(), config.scope().spec(c.edits(), config.position(), config.replaceWithReconstruction())));
         }
+        PassSpec spec = PassSpec.builder(graphPath()).sae(config.block(), sae).outputs(java.util.Set.of())
+                .batchSize(Math.min(config.maxPromptsPerCall(), engine.options().nSeqMax())).variants(variants)
+                .generation(GenerationOptions.greedy(config.maxTokens())).build();
+        PassInput input = new PassInput(ids, prompts, 0);
+        long total = (long) Pass.batches(engine, spec, input).size() * variants.size();
+        long[] done = {0};
+        Generation[] clean = {null};
+        Pass.run(engine, spec, input, new PassConsumer() {
+            @Override
+            public void accept(PassBatch batch) {
+                Generation g = batch.generation();
+                if (batch.variant() == 0) {
+                    clean[0] = g;
+                    for (int i = 0; i < batch.size(); i++) {
+                        int s = batch.from() + i;
+                        texts[s] = g.texts().get(i);
+                        answered[s] = ex.extract(texts[s]).isPresent();
+                        cleanCorrect[s] = ex.isCorrect(texts[s], expected.get(s));
+                    }
+                } else {
+                    Outcomes o = outcomes.get(batch.variant() - 1);
+                    for (int i = 0; i < batch.size(); i++) {
+                        int s = batch.from() + i;
+                        o.correct()[s] = ex.isCorrect(g.texts().get(i), expected.get(s));
+                        o.changed()[s] = !Arrays.equals(clean[0].tokens().get(i), g.tokens().get(i));
+                        o.kl()[s] = LogitDivergence.kl(clean[0].firstLogits()[i], g.firstLogits()[i]);
+                    }
+                }
+                if (progress != null) progress.update(++done[0], total);
+            }
+        });
         return new GenerationPass(Arrays.asList(texts), cleanCorrect, answered, outcomes);
     }
 
@@ -553,11 +542,5 @@ public final class ValidationExperiments {
             nb += (double) b[i] * b[i];
         }
         return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-    }
-
-    private static float[] copy(java.nio.FloatBuffer buf) {
-        float[] out = new float[buf.limit()];
-        buf.get(0, out);
-        return out;
     }
 }

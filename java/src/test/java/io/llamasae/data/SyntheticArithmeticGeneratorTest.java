@@ -75,4 +75,32 @@ class SyntheticArithmeticGeneratorTest {
             assertEquals(s.get(i).question(), d.samples().get(i).question());
         }
     }
+
+    @Test
+    void defaultsAreUnchangedByTheResultCap() {
+        // fingerprint of generate(300) at seed 7, computed with the generator before maxResult existed
+        List<Sample> s = new SyntheticArithmeticGenerator(SyntheticArithmeticGenerator.Config.builder().seed(7).build()).generate(300);
+        assertEquals(-1911946903, s.stream().map(x -> x.question() + "|" + x.cot() + "|" + x.answer()).reduce("", String::concat).hashCode());
+    }
+
+    @Test
+    void maxResultCapsEveryResultAndExclusionSkipsKnownQuestions() {
+        var cfg = SyntheticArithmeticGenerator.Config.builder().seed(3).operands(2, 20).maxResult(99).build();
+        List<Sample> s = new SyntheticArithmeticGenerator(cfg).generate(500);
+        for (Sample x : s) {
+            for (Equation e : x.equations()) assertTrue(e.result().compareTo(BigDecimal.valueOf(99)) <= 0, e.text());
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Sample x : s.subList(0, 250)) seen.add(x.question());
+        List<Sample> fresh = new SyntheticArithmeticGenerator(cfg).generateExcluding(100, seen);
+        assertEquals(100, fresh.size());
+        for (Sample x : fresh) assertTrue(!seen.contains(x.question()), x.question());
+        assertEquals(s.get(250).question(), fresh.get(0).question(), "the stream continues after the excluded prefix");
+        assertThrows(IllegalArgumentException.class, () -> SyntheticArithmeticGenerator.Config.builder().operands(2, 20).maxResult(10).build());
+        // a space too small for that many new questions is an error, not an endless loop
+        var tiny = SyntheticArithmeticGenerator.Config.builder().seed(1).operands(2, 2).steps(1, 1).maxResult(4).build();
+        java.util.Set<String> all = new java.util.HashSet<>();
+        for (Sample x : new SyntheticArithmeticGenerator(tiny).generate(20000)) all.add(x.question());
+        assertThrows(IllegalArgumentException.class, () -> new SyntheticArithmeticGenerator(tiny).generateExcluding(5, all));
+    }
 }

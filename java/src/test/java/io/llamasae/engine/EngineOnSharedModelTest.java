@@ -73,12 +73,18 @@ class EngineOnSharedModelTest {
             float[] batched = copy(all.rows(0));
             int[] rowPrompts = new int[9];
             all.rowPrompts().get(rowPrompts);
-            assertArrayEquals(new int[] {0, 0, 0, 1, 1, 1, 2, 2, 2}, rowPrompts);
+            // one block per position (0, 3, -1), each holding the prompts in order
+            assertArrayEquals(new int[] {0, 1, 2, 0, 1, 2, 0, 1, 2}, rowPrompts);
+            assertEquals(3, all.nBlocks());
+            int d = all.nEmbd();
             for (int p = 0; p < 3; p++) {
                 RunResult one = e.run(List.of(prompts().get(p)));
                 float[] single = copy(one.rows(0));
-                for (int i = 0; i < single.length; i++) {
-                    assertEquals(single[i], batched[p * single.length + i], 1e-5f * (1 + Math.abs(single[i])));
+                for (int b = 0; b < 3; b++) {
+                    for (int i = 0; i < d; i++) {
+                        float want = single[b * d + i];
+                        assertEquals(want, batched[(b * 3 + p) * d + i], 1e-5f * (1 + Math.abs(want)), "prompt " + p + " block " + b);
+                    }
                 }
             }
         }

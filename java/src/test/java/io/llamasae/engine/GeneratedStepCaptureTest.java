@@ -40,7 +40,7 @@ class GeneratedStepCaptureTest {
                 int[] steps = {1, 3};
                 for (int q = 0; q < 2; q++) {
                     int k = steps[q];
-                    int row = 2 + p * 2 + q;
+                    int row = prompts.size() * (1 + q) + p;  // blocks: pos-1, g1, g3, each prompt by prompt
                     int len = prompts.get(p).length;
                     assertEquals(len + k - 1, pos[row], "position of g" + k);
                     int[] extended = Arrays.copyOf(prompts.get(p), len + k);

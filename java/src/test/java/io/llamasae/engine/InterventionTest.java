@@ -119,10 +119,17 @@ class InterventionTest {
             RunResult clean = e.run(prompts);
             int rows = (int) clean.nRows();
             float[] x = EngineOnSharedModelTest.copy(clean.rows(0));
+            int[] cleanIdx = new int[rows * 6];
+            clean.codes(0).indices().get(0, cleanIdx);
             e.captureAfterEdits(true);
             for (boolean reconstruction : new boolean[] {false, true}) {
                 e.setInterventions(InterventionSpec.everywhere(edits).withReconstruction(reconstruction));
-                float[] edited = EngineOnSharedModelTest.copy(e.run(prompts).rows(0));
+                RunResult run = e.run(prompts);
+                float[] edited = EngineOnSharedModelTest.copy(run.rows(0));
+                // Each row is encoded once: the codes of the captured (edited) rows are the z the edits started from.
+                int[] editedIdx = new int[rows * 6];
+                run.codes(0).indices().get(0, editedIdx);
+                assertArrayEquals(cleanIdx, editedIdx, "codes of edited rows are those of the clean residual, not a second encode");
                 SparseCodes z = new ReferenceEncoder().encode(sae, x, rows, 6);
                 for (int r = 0; r < rows; r++) {
                     double[] zr = dense(z, r, 64);

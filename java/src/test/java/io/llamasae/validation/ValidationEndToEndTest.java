@@ -19,8 +19,12 @@ import io.llamasae.engine.EngineOptions;
 import io.llamasae.engine.GenerationOptions;
 import io.llamasae.engine.Model;
 import io.llamasae.engine.NativeSae;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassOutput;
+import io.llamasae.engine.PassSpec;
+import io.llamasae.engine.RowBlock;
 import io.llamasae.engine.RunResult;
-import io.llamasae.study.HookedEncoding;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -69,7 +73,10 @@ class ValidationEndToEndTest {
         ValidationResult r;
         FeatureStatistics hooked;
         try (Engine e = engine(); NativeSae s = NativeSae.of(ValidationFixtures.sae())) {
-            hooked = HookedEncoding.run(e, samples, Map.of(BLOCK, s), POSITION, 4, 1, null).get(BLOCK).features();
+            PassSpec spec = PassSpec.builder(CaptureSpec.of(List.of(BLOCK), List.of(POSITION))).sae(BLOCK, s)
+                    .outputs(PassOutput.STATISTICS).topN(1).batchSize(4).build();
+            hooked = Pass.run(e, spec, PassInput.tokenize(e, samples.stream().map(Sample::id).toList(),
+                    samples.stream().map(Sample::prompt).toList(), 0)).statistics(BLOCK, RowBlock.position(POSITION));
             r = new ValidationExperiments(e, s, cfg).run(samples, ValidationResult.Provenance.unknown(), null);
         }
         SanityChecks sc = r.sanity();

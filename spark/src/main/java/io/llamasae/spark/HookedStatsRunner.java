@@ -1,7 +1,15 @@
 package io.llamasae.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.llamasae.data.Sample;
+import io.llamasae.engine.CaptureSpec;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassBatch;
+import io.llamasae.engine.PassConsumer;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassOutput;
+import io.llamasae.engine.PassResult;
+import io.llamasae.engine.PassSpec;
+import io.llamasae.engine.RowBlock;
 import io.llamasae.sae.safetensors.DType;
 import io.llamasae.sae.safetensors.StreamingSafetensorsWriter;
 import io.llamasae.scaleout.Device;
@@ -10,20 +18,20 @@ import io.llamasae.scaleout.LoadedEngine;
 import io.llamasae.scaleout.PartitionInput;
 import io.llamasae.scaleout.PartitionRunner;
 import io.llamasae.scaleout.ShardSink;
-import io.llamasae.study.HookedEncoding;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Phase-1 partition runner on today's engine API ({@link HookedEncoding}): one SAE per block, encoded inside the
- * forward pass at one position; feature statistics and SAE metrics per block; optionally the sparse codes
- * ({@code layer{L}.pos{P}.indices / .values}) and the residual rows ({@code layer{L}.pos{P}}) as shards. The sweep's
- * pass replaces it (see the README's Spark notes for what that takes).
+ * Partition runner on the engine's {@link Pass}: one SAE per block, encoded inside the forward pass at one position;
+ * feature statistics and SAE metrics per block computed in the hook (exact sums, merged bit for bit); optionally the
+ * sparse codes ({@code layer{L}.pos{P}.indices / .values}) and the residual rows ({@code layer{L}.pos{P}}) as shards,
+ * appended straight from engine memory.
  *
  * @param spec        model, SAEs per block, batch
  * @param position    token position (negative: from the end)
@@ -55,39 +63,47 @@ public record HookedStatsRunner(EngineSpec spec, int position, int topN, Map<Int
 
     @Override
     public BlockStatistics run(LoadedEngine engine, PartitionInput input, ShardSink shards) throws IOException {
-        // HookedEncoding reads a sample's id and prompt only; the rest of a Sample lives on the driver.
-        List<Sample> samples = new ArrayList<>(input.size());
-        for (int i = 0; i < input.size(); i++) {
-            samples.add(new Sample(input.ids().get(i), input.prompts().get(i), "", List.of(), "", "", List.of()));
-        }
+        List<Integer> blocks = new ArrayList<>(engine.saes().keySet());
+        RowBlock at = RowBlock.position(position);
+        Set<PassOutput> outputs = EnumSet.of(PassOutput.STATISTICS, PassOutput.METRICS);
+        if (codes) outputs.add(PassOutput.CODES);
+        if (activations) outputs.add(PassOutput.ROWS);
+        PassSpec pass = PassSpec.builder(CaptureSpec.of(blocks, List.of(position))).saes(engine.saes()).outputs(outputs).topN(topN)
+                .batchSize(spec.batch()).build();
+        int d = engine.model().info().nEmbd();
+        // The shard sink owns the writers: it commits (or discards) them after the task.
         StreamingSafetensorsWriter codeShard = codes ? withMetadata(shards.open("codes"), input) : null;
         StreamingSafetensorsWriter actShard = activations ? withMetadata(shards.open("activations"), input) : null;
-        Set<String> declared = new HashSet<>();
-        HookedEncoding.BatchConsumer consumer = (codeShard == null && actShard == null) ? null
-                : (block, rows, sampleIndex, k, idx, val, x) -> {
-                    String name = "layer" + layerNames.get(block) + ".pos" + position;
-                    int d = engine.model().info().nEmbd();
-                    if (declared.add(name)) {
-                        if (codeShard != null) {
-                            codeShard.declare(name + ".indices", DType.I32, k);
-                            codeShard.declare(name + ".values", DType.F32, k);
-                        }
-                        if (actShard != null) {
-                            actShard.declare(name, DType.F32, d);
-                        }
-                    }
+        for (int block : blocks) {
+            String name = "layer" + layerNames.get(block) + ".pos" + position;
+            int k = engine.saes().get(block).sae().defaultK();
+            if (codeShard != null) {
+                codeShard.declare(name + ".indices", DType.I32, k);
+                codeShard.declare(name + ".values", DType.F32, k);
+            }
+            if (actShard != null) actShard.declare(name, DType.F32, d);
+        }
+        // Each batch's (layer, position) block goes to its shard straight from engine memory.
+        PassConsumer writer = new PassConsumer() {
+            @Override
+            public void accept(PassBatch batch) throws IOException {
+                for (int slot = 0; slot < blocks.size(); slot++) {
+                    String name = "layer" + layerNames.get(blocks.get(slot)) + ".pos" + position;
                     if (codeShard != null) {
-                        codeShard.appendRows(name + ".indices", idx, 0, rows * k);
-                        codeShard.appendRows(name + ".values", val, 0, rows * k);
+                        ByteBuffer[] c = batch.result().codeBytes(slot, 0);
+                        codeShard.appendRows(name + ".indices", c[0]);
+                        codeShard.appendRows(name + ".values", c[1]);
                     }
-                    if (actShard != null) {
-                        actShard.appendRows(name, x, 0, rows * d);
-                    }
-                };
-        var stats = HookedEncoding.run(engine.engine(), samples, input.firstSample(), engine.saes(), position, spec.batch(), topN, null,
-                consumer);
+                    if (actShard != null) actShard.appendRows(name, batch.result().rowBytes(slot, 0));
+                }
+            }
+        };
+        // Batches start at the partition's first sample: partitions starting on batch boundaries run exactly the
+        // batches of a single-process run.
+        PassResult r = Pass.run(engine.engine(), pass, PassInput.tokenize(engine.engine(), input.ids(), input.prompts(),
+                input.firstSample()), writer);
         BlockStatistics out = new BlockStatistics();
-        stats.forEach((block, ls) -> out.put(block, ls.features(), ls.metrics()));
+        for (int block : blocks) out.put(block, r.statistics(block, at), r.metrics(block, at));
         return out;
     }
 

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code llama-sae spark-stats}: feature statistics, SAE metrics and (optionally) code and activation shards of
- * every layer that has an SAE, at one position, as a Spark job. Phase 1 of the scale-out: it runs today's engine API
+ * every layer that has an SAE, at one position, as a Spark job: each partition is a {@link io.llamasae.engine.Pass}
  * ({@link HookedStatsRunner}); {@code sweep --spark} takes its place once the sweep exists.
  */
 @Command(name = "spark-stats", mixinStandardHelpOptions = true,

@@ -10,12 +10,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llamasae.data.DatasetReader;
 import io.llamasae.data.Sample;
+import io.llamasae.engine.CaptureSpec;
 import io.llamasae.engine.NativeLibrary;
+import io.llamasae.engine.Pass;
+import io.llamasae.engine.PassBatch;
+import io.llamasae.engine.PassConsumer;
+import io.llamasae.engine.PassInput;
+import io.llamasae.engine.PassOutput;
+import io.llamasae.engine.PassResult;
+import io.llamasae.engine.PassSpec;
+import io.llamasae.engine.RowBlock;
 import io.llamasae.sae.safetensors.SafetensorsReader;
 import io.llamasae.scaleout.Device;
 import io.llamasae.scaleout.EngineSpec;
 import io.llamasae.scaleout.LoadedEngine;
-import io.llamasae.study.HookedEncoding;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -59,14 +67,24 @@ class SparkStatsJobTest {
         EngineSpec spec = new EngineSpec(fx.model.toString(), saes, null, null, 0, BATCH);
         BlockStatistics stats = new BlockStatistics();
         try (LoadedEngine e = spec.open(Device.cpu(0))) {   // all cores: the thread count must not matter either
-            Map<Integer, HookedEncoding.LayerStatistics> r = HookedEncoding.run(e.engine(), samples, 0, e.saes(), POSITION, BATCH, 100,
-                    null, (block, rows, sampleIndex, k, idx, val, x) -> {
-                        ByteBuffer b = ByteBuffer.allocate(rows * k * 4).order(ByteOrder.LITTLE_ENDIAN);
-                        b.asIntBuffer().put(idx, 0, rows * k);
-                        baselineCodes.computeIfAbsent("layer" + block + ".pos" + POSITION + ".indices", n -> new ByteArrayOutputStream())
-                                .writeBytes(b.array());
+            // the single-process baseline: one pass over the whole dataset
+            PassSpec pass = PassSpec.builder(CaptureSpec.of(new ArrayList<>(e.saes().keySet()), List.of(POSITION))).saes(e.saes())
+                    .outputs(PassOutput.CODES, PassOutput.STATISTICS, PassOutput.METRICS).topN(100).batchSize(BATCH).build();
+            List<Integer> blocks = new ArrayList<>(e.saes().keySet());
+            PassResult r = Pass.run(e.engine(), pass, PassInput.tokenize(e.engine(), samples.stream().map(Sample::id).toList(),
+                    samples.stream().map(Sample::prompt).toList(), 0), new PassConsumer() {
+                        @Override
+                        public void accept(PassBatch batch) {
+                            for (int slot = 0; slot < blocks.size(); slot++) {
+                                ByteBuffer idx = batch.result().codeBytes(slot, 0)[0];
+                                byte[] bytes = new byte[idx.remaining()];
+                                idx.get(bytes);
+                                baselineCodes.computeIfAbsent("layer" + blocks.get(slot) + ".pos" + POSITION + ".indices",
+                                        n -> new ByteArrayOutputStream()).writeBytes(bytes);
+                            }
+                        }
                     });
-            r.forEach((b, ls) -> stats.put(b, ls.features(), ls.metrics()));
+            for (int b : blocks) stats.put(b, r.statistics(b, RowBlock.position(POSITION)), r.metrics(b, RowBlock.position(POSITION)));
         }
         baseline = dir.resolve("baseline");
         StatsReport.write(baseline, stats, names, "llama.cpp", POSITION, samples.stream().map(Sample::id).toList());

@@ -1,11 +1,12 @@
-package io.llamasae.validation;
+package io.llamasae.engine;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits prompts into consecutive groups that one {@code Engine.generate} call can take: at most
- * {@code maxPrompts} prompts and Σ prompt length + prompts × maxTokens ≤ context size.
+ * Splits prompts into consecutive groups that one {@link Engine#generate} call can take (the
+ * batches of a generating {@link Pass}): at most {@code maxPrompts} prompts and Σ prompt length +
+ * prompts × maxTokens ≤ context size.
  */
 public final class PromptBatches {
     private PromptBatches() {}

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Streaming capture of a dataset larger than one batch equals one in-memory run of all prompts. */
-class DatasetCaptureTest {
+class CaptureTest {
     @Test
     void streamingInSmallBatchesEqualsOneInMemoryRun(@TempDir Path dir) throws Exception {
         SharedData.requireNatives();
@@ -31,7 +31,7 @@ class DatasetCaptureTest {
              Engine e = Engine.open(model, EngineOptions.defaults().withCtx(256).withSeqMax(3))) {
             for (CaptureSpec spec : List.of(CaptureSpec.of(List.of(0), List.of(2, -1)), CaptureSpec.allPositions(List.of(0)))) {
                 Path out = dir.resolve("acts-" + spec.allPositions() + ".safetensors");
-                DatasetCapture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, out, 3, null);
+                Capture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, out, 3, null);
                 e.setCapture(spec);
                 RunResult all = e.run(prompts.stream().map(p -> model.tokenize(p, true)).toList());
                 float[] rows = EngineOnSharedModelTest.copy(all.rows(0));
@@ -43,13 +43,14 @@ class DatasetCaptureTest {
                         all.rowPrompts().get(prompt);
                         assertArrayEquals(prompt, r.readInts("posall.sample_index"));
                     } else {
-                        // In memory: prompt-major [p][position]; on disk: one tensor per position.
+                        // In memory and on disk alike: one block per position, prompt by prompt.
                         float[] pos2 = r.readFloats("layer0.pos2");
                         float[] last = r.readFloats("layer0.pos-1");
-                        for (int p = 0; p < prompts.size(); p++) {
+                        int n = prompts.size();
+                        for (int p = 0; p < n; p++) {
                             for (int j = 0; j < 8; j++) {
-                                assertEquals(rows[(p * 2) * 8 + j], pos2[p * 8 + j], 1e-5f);
-                                assertEquals(rows[(p * 2 + 1) * 8 + j], last[p * 8 + j], 1e-5f);
+                                assertEquals(rows[p * 8 + j], pos2[p * 8 + j], 1e-5f);
+                                assertEquals(rows[(n + p) * 8 + j], last[p * 8 + j], 1e-5f);
                             }
                         }
                     }
@@ -61,7 +62,7 @@ class DatasetCaptureTest {
             bad.add("word ".repeat(400));
             List<String> badIds = new ArrayList<>(ids);
             badIds.add("long");
-            assertThrows(IllegalArgumentException.class, () -> DatasetCapture.toSafetensors(e, badIds, bad,
+            assertThrows(IllegalArgumentException.class, () -> Capture.toSafetensors(e, badIds, bad,
                     CaptureSpec.of(List.of(0), List.of(-1)), LayerConvention.LLAMA_CPP, failed, 3, null));
             assertFalse(Files.exists(failed));
         }
@@ -79,10 +80,10 @@ class DatasetCaptureTest {
         CaptureSpec spec = CaptureSpec.allPositions(List.of(0));  // rows per sample vary: the hard case
         try (Model model = Model.load(SharedData.tinyModel()); Engine e = Engine.open(model, EngineOptions.defaults().withCtx(256))) {
             Path whole = dir.resolve("whole.safetensors");
-            DatasetCapture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, whole, 3, null);
+            Capture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, whole, 3, null);
 
             Path out = dir.resolve("resumed.safetensors");
-            RuntimeException crash = assertThrows(RuntimeException.class, () -> DatasetCapture.toSafetensors(e, ids, prompts, spec,
+            RuntimeException crash = assertThrows(RuntimeException.class, () -> Capture.toSafetensors(e, ids, prompts, spec,
                     LayerConvention.LLAMA_CPP, out, 3, done -> {
                         if (done >= 6) throw new RuntimeException("simulated interruption after " + done + " samples");
                     }, null, null, true));
@@ -93,10 +94,10 @@ class DatasetCaptureTest {
             // Other inputs are refused; the same inputs continue from sample 6.
             List<String> changed = new ArrayList<>(prompts);
             changed.set(0, "something else");
-            assertThrows(IllegalArgumentException.class, () -> DatasetCapture.toSafetensors(e, ids, changed, spec,
+            assertThrows(IllegalArgumentException.class, () -> Capture.toSafetensors(e, ids, changed, spec,
                     LayerConvention.LLAMA_CPP, out, 3, null, null, null, true));
             List<Integer> seen = new ArrayList<>();
-            DatasetCapture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, out, 3, seen::add, null, null, true);
+            Capture.toSafetensors(e, ids, prompts, spec, LayerConvention.LLAMA_CPP, out, 3, seen::add, null, null, true);
             assertEquals(List.of(9, 10), seen, "only the remaining batches ran");
             assertFalse(Files.exists(StreamingSafetensorsWriter.partialDir(out)), "the partial folder is gone after commit");
             try (SafetensorsReader a = SafetensorsReader.open(whole); SafetensorsReader b = SafetensorsReader.open(out)) {
