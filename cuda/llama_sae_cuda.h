@@ -53,10 +53,13 @@ extern "C" {
 /* Activation modes: LLAMA_SAE_ACT_* of llama_sae_kinds.h; only the two Top-K modes are
  * implemented on the GPU (the engine encodes relu/jumprelu SAEs on the host). */
 
-/* Encode path selection (llama_sae_cuda_sae_set_path); AUTO picks GEMV for n_rows <= 8. */
+/* Encode path selection (llama_sae_cuda_sae_set_path). AUTO picks GEMV for n_rows <= 8, else
+ * the cuBLAS path when libcublas can be loaded (llama_sae_cuda_cublas_available), else the
+ * cudart-only WMMA kernel. */
 #define LLAMA_SAE_CUDA_PATH_AUTO 0
 #define LLAMA_SAE_CUDA_PATH_GEMV 1        /* fp32 FMA GEMV over bf16 weights (few tokens)  */
 #define LLAMA_SAE_CUDA_PATH_TENSOR_CORE 2 /* bf16 WMMA tiles, fp32 accumulation (many)     */
+#define LLAMA_SAE_CUDA_PATH_CUBLAS 3      /* cuBLAS bf16 GEMM over L2-sized chunks (many)  */
 
 /* Update modes of llama_sae_cuda_apply_edits_and_update: LLAMA_SAE_EDIT_MODE_* of llama_sae_kinds.h.
  * Edit operations: LLAMA_SAE_EDIT_* (one per latent in a device table; ablate = scale by 0). */
@@ -75,6 +78,12 @@ int32_t llama_sae_cuda_device_count(void);
 /* Message of this thread's last non-OK status ("" if none). Valid until the next failing call
  * on the same thread. Owned by the library. */
 const char* llama_sae_cuda_last_error(void);
+
+/* 1 when the cuBLAS scoring path can be used: libcublas (.so.13, .so.12 or .so, or the file named
+ * by LLAMA_SAE_CUBLAS_LIB) loads at run time and LLAMA_SAE_CUDA_CUBLAS is not "0"; else 0 with
+ * the reason as llama_sae_cuda_last_error(). Needs no device. The library is never linked: builds
+ * without cuBLAS keep the cudart-only kernels (see README.md "cuBLAS at run time"). */
+int32_t llama_sae_cuda_cublas_available(void);
 
 /* ---- SAE weights on the device ---- */
 
@@ -103,9 +112,10 @@ int32_t llama_sae_cuda_sae_init(const llama_sae_cuda_weights* weights, llama_sae
 /* Releases the handle and all its device memory (synchronizes the device first). NULL is a no-op. */
 void llama_sae_cuda_sae_free(llama_sae_cuda_sae* sae);
 
-/* Pre-allocates the encode workspace for up to max_rows rows and k <= max_k, so that later
- * encodes do no cudaMalloc (required before capturing encode into a CUDA graph). Encode grows
- * the workspace itself (synchronously) when it is too small. */
+/* Pre-allocates the encode workspace for up to max_rows rows and k <= max_k (and, when the
+ * cuBLAS path is usable, the cuBLAS handle and its workspace), so that later encodes do no
+ * cudaMalloc and no synchronization (required before capturing encode into a CUDA graph).
+ * Encode grows the workspace itself (synchronously) when it is too small. */
 int32_t llama_sae_cuda_sae_reserve(llama_sae_cuda_sae* sae, int32_t max_rows, int32_t max_k);
 
 /* Candidate margin m of the exact re-scoring (default 32, range 0..1024): the approximate pass
@@ -113,8 +123,9 @@ int32_t llama_sae_cuda_sae_reserve(llama_sae_cuda_sae* sae, int32_t max_rows, in
  * re-scored exactly. See README.md "Exact selection" for when this can miss. */
 int32_t llama_sae_cuda_sae_set_margin(llama_sae_cuda_sae* sae, int32_t margin);
 
-/* Forces an encode path (LLAMA_SAE_CUDA_PATH_*); AUTO is the default. Both paths give the
- * same indices (exact re-scoring); this exists for tests and to rule a path out. */
+/* Forces an encode path (LLAMA_SAE_CUDA_PATH_*); AUTO is the default. All paths give the same
+ * indices (exact re-scoring); this exists for tests and to rule a path out. PATH_CUBLAS where
+ * cuBLAS cannot be loaded: UNSUPPORTED (with the reason), the path is left unchanged. */
 int32_t llama_sae_cuda_sae_set_path(llama_sae_cuda_sae* sae, int32_t path);
 
 /* F and d of the handle (either out pointer may be NULL). */

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs `spark-stats` on Spark's local-cluster master: a standalone master and workers inside the driver JVM, each
+# Runs `sweep --spark` on Spark's local-cluster master: a standalone master and workers inside the driver JVM, each
 # executor in its own JVM (as on a cluster). Spark launches executors from $SPARK_HOME/jars, so this makes a
 # SPARK_HOME whose jars/ links the Spark runtime jars the spark/ module recorded at build time.
 #
-#   bash bench/tools/spark_local_cluster.sh EXECUTORS DATA_DIR OUT [extra spark-stats options...]
+#   bash bench/tools/spark_local_cluster.sh EXECUTORS DATA_DIR OUT [extra sweep options...]
 #
 # DATA_DIR holds model.gguf, data.jsonl and saes/ (bench/tools/spark_throughput.sh makes one).
 set -euo pipefail
@@ -18,8 +18,9 @@ fi
 export SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1   # loopback only
 jar="$here/spark/target/llama-sae-spark.jar"
 exec java -Dlog4j2.configurationFile="$here/spark/conf/log4j2-quiet.properties" @"$here/spark/conf/jvm-options" \
-  -cp "$(cat "$here/spark/target/spark-runtime.classpath"):$jar" io.llamasae.spark.SparkMain spark-stats \
-  --model "$dir/model.gguf" --saes "$dir/saes" --dataset "$dir/data.jsonl" --position -1 --batch 16 --partitions 8 --codes \
+  -cp "$(cat "$here/spark/target/spark-runtime.classpath"):$jar" io.llamasae.spark.SparkMain sweep \
+  --model "$dir/model.gguf" --saes "$dir/saes" --dataset "$dir/data.jsonl" --positions -1 --batch 16 --partitions 8 --codes \
+  --ce-samples 0 --no-dashboard --no-plots \
   --spark "local-cluster[$executors,1,1536]" --spark-conf spark.jars="$jar" \
   --spark-conf spark.executor.extraJavaOptions="-Dlog4j2.configurationFile=$here/spark/conf/log4j2-quiet.properties" \
   --out "$out" "$@"

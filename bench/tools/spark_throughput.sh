@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times `llama-sae spark-stats` at 1 and 2 executor slots (local[1], local[2]) on generated inputs, and the driver's
+# Times `llama-sae sweep --spark` at 1 and 2 executor slots (local[1], local[2]) on generated inputs, and the driver's
 # merge cost per partition at a sweep's shape. Needs `mvn -B -pl spark -am -DskipTests test-compile package` first.
 #
 #   bash bench/tools/spark_throughput.sh [DIR] [REPEATS]
@@ -20,8 +20,9 @@ for rep in $(seq 1 "$reps"); do
     out="$dir/out-$master-$rep"
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     start=$(date +%s.%N)
-    java "${jvm[@]}" -cp "$cp" io.llamasae.spark.SparkMain spark-stats --model "$dir/model.gguf" --saes "$dir/saes" \
-      --dataset "$dir/data.jsonl" --position -1 --batch 16 --partitions 8 --codes --spark "$master" --out "$out" > "$out.log" 2>&1
+    java "${jvm[@]}" -cp "$cp" io.llamasae.spark.SparkMain sweep --model "$dir/model.gguf" --saes "$dir/saes" \
+      --dataset "$dir/data.jsonl" --positions -1 --batch 16 --partitions 8 --codes --ce-samples 0 --no-dashboard --no-plots \
+      --spark "$master" --out "$out" > "$out.log" 2>&1
     end=$(date +%s.%N)
     job=$(python3 -c "import json;d=json.load(open('$out/spark_summary.json'));p=d['partitions'];print('%.2f %.2f %.2f %.3f' % (d['seconds'], sum(x['seconds'] for x in p), sum(x['cpuSeconds'] for x in p), d['merge_seconds']))")
     echo "rep $rep $master: process $(python3 -c "print('%.2f' % ($end - $start))") s; job, summed task wall, summed task CPU, merge: $job s; load before: $load"

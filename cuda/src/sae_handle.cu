@@ -4,6 +4,7 @@
 #include <cstring>
 #include <cmath>
 
+#include "cublas_runtime.h"
 #include "sae_internal.cuh"
 
 namespace {
@@ -56,6 +57,13 @@ extern "C" int32_t llama_sae_cuda_device_count(void) {
 
 extern "C" const char* llama_sae_cuda_last_error(void) { return g_last_error; }
 
+extern "C" int32_t llama_sae_cuda_cublas_available(void) {
+    std::string why;
+    if (lsc::cublas::api(&why)) return 1;
+    LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "cuBLAS not loaded: %s", why.c_str());
+    return 0;
+}
+
 extern "C" void llama_sae_cuda_sae_free(llama_sae_cuda_sae* s) {
     if (!s) return;
     cudaDeviceSynchronize();
@@ -66,6 +74,11 @@ extern "C" void llama_sae_cuda_sae_free(llama_sae_cuda_sae* s) {
     cudaFree(s->threshold);
     cudaFree(s->w_enc_bf16);
     cudaFree(s->ws);
+    if (s->cublas) {
+        const lsc::cublas::Api* api = lsc::cublas::api(nullptr);
+        if (api) api->destroy(s->cublas);
+    }
+    cudaFree(s->cublas_ws);
     delete s;
 }
 
@@ -78,6 +91,7 @@ static int32_t sae_init_impl(const llama_sae_cuda_weights* w, llama_sae_cuda_sae
     s->device = dev;
     s->num_sms = prop.multiProcessorCount;
     s->smem_optin = prop.sharedMemPerBlockOptin;
+    s->l2_bytes = (size_t)prop.l2CacheSize;
     s->F = w->n_features;
     s->d = w->d_model;
     s->dtype = w->dtype;
@@ -140,8 +154,10 @@ extern "C" int32_t llama_sae_cuda_sae_set_margin(llama_sae_cuda_sae* s, int32_t 
 
 extern "C" int32_t llama_sae_cuda_sae_set_path(llama_sae_cuda_sae* s, int32_t path) {
     if (!s) return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "sae is NULL");
-    if (path < LLAMA_SAE_CUDA_PATH_AUTO || path > LLAMA_SAE_CUDA_PATH_TENSOR_CORE)
-        return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "expected path 0..2 but found %d", path);
+    if (path < LLAMA_SAE_CUDA_PATH_AUTO || path > LLAMA_SAE_CUDA_PATH_CUBLAS)
+        return LSC_FAIL(LLAMA_SAE_CUDA_ERR_INVALID_ARGUMENT, "expected path 0..3 but found %d", path);
+    if (path == LLAMA_SAE_CUDA_PATH_CUBLAS && !llama_sae_cuda_cublas_available())
+        return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "cuBLAS path unavailable: %s", llama_sae_cuda_last_error());
     s->path = path;
     return LLAMA_SAE_CUDA_OK;
 }

@@ -71,9 +71,13 @@ struct llama_sae_cuda_sae {
     int device = 0;
     int num_sms = 0;
     size_t smem_optin = 0;
+    size_t l2_bytes = 0;            // device L2 size: the cuBLAS path's chunk of P stays within half of it
     // workspace (grown on demand)
     size_t ws_bytes = 0;
     void* ws = nullptr;
+    // cuBLAS path (cublas_runtime.h): handle and its workspace, created on first use / reserve
+    void* cublas = nullptr;         // cublasHandle_t
+    void* cublas_ws = nullptr;
 };
 
 // Device-resident edit table. Sizes never change after init.

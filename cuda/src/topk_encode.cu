@@ -7,7 +7,10 @@
 //                streamed with 16-byte loads, NT tokens per pass (register blocking);
 //              - tensor-core path (many tokens): WMMA bf16 x bf16 -> fp32, 256x128x64 tiles
 //                (latents x tokens x d), warp tile 64x64, 3-stage cp.async pipeline, x
-//                converted to bf16 once.
+//                converted to bf16 once (cudart only: the fallback where cuBLAS is absent);
+//              - cuBLAS path (many tokens, AUTO when libcublas loads): cublasGemmEx bf16 x bf16 ->
+//                fp32 raw dot products over chunks of <= 512 tokens x (L2/2) bytes of P, so the
+//                chunk is still in L2 when the selection reads it; bias + key applied there.
 //   2. seg_select  per (token, 4096-latent segment): the C = k + margin best approximate keys
 //              (+ up to 32 exact ties at the cut, lower index first).
 //   3. merge_select per token: the C best of all segments' candidates;
@@ -23,6 +26,8 @@
 #include <cstdlib>
 
 #include "block_select.cuh"
+#include "chunk_plan.h"
+#include "cublas_runtime.h"
 #include "sae_internal.cuh"
 
 using namespace nvcuda;
@@ -247,9 +252,12 @@ __global__ void __launch_bounds__(GEMV_THREADS) score_gemv_kernel(const __nv_bfl
 }
 
 // ---------------------------------------------------------------- selection kernels
-// Candidates of (token t, segment): block (t, s) of a chunk [f0, f1).
+// Candidates of (token t0 + t, segment): block (t, s) of a chunk [f0, f1) x [t0, t0 + gridDim.x).
+// P holds keys (WMMA/GEMV paths), or raw dot products when `raw` (cuBLAS path): the bias and the
+// key of the mode are then applied here, in the one pass that reads P.
 __global__ void __launch_bounds__(kSelectThreads) seg_select_kernel(const float* __restrict__ P, int64_t ldP, int f0,
-                                                                    int f1, int seg0, int nseg, int C, int Ccap,
+                                                                    int f1, int t0, int seg0, int nseg, int C, int Ccap,
+                                                                    int raw, const float* __restrict__ b_enc, int mode,
                                                                     uint32_t* __restrict__ ck, int32_t* __restrict__ ci) {
     __shared__ uint32_t keys[kSegment];
     __shared__ SelectShared sh;
@@ -257,9 +265,13 @@ __global__ void __launch_bounds__(kSelectThreads) seg_select_kernel(const float*
     const int fs = f0 + s * kSegment;
     const int n = min(kSegment, f1 - fs);
     const float* row = P + t * ldP + (fs - f0);
-    for (int i = threadIdx.x; i < n; i += kSelectThreads) keys[i] = order_key(row[i]);
+    if (raw) {
+        for (int i = threadIdx.x; i < n; i += kSelectThreads) keys[i] = order_key(make_key(row[i] + b_enc[fs + i], mode));
+    } else {
+        for (int i = threadIdx.x; i < n; i += kSelectThreads) keys[i] = order_key(row[i]);
+    }
     __syncthreads();
-    const int64_t out = ((int64_t)t * nseg + seg0 + s) * Ccap;
+    const int64_t out = ((int64_t)(t0 + t) * nseg + seg0 + s) * Ccap;
     block_select(keys, nullptr, fs, n, C, Ccap, ck + out, ci + out, sh);
 }
 
@@ -412,32 +424,46 @@ bool tc_bk64() {
 }
 
 // ---------------------------------------------------------------- planning
-constexpr int64_t kPBudget = 16 << 20;  // f32 elements of one chunk's P block (64 MiB)
+constexpr int64_t kPBudget = 16 << 20;  // f32 elements of one chunk's P block on the WMMA/GEMV paths (64 MiB)
 constexpr int kGemvMaxTokens = 8;       // AUTO: GEMV up to this many rows (H200: TC faster at 16)
+constexpr int kCublasTokens = 512;      // cuBLAS path: tokens per chunk (GEMM n), so P fits in L2 at d = 2048
+constexpr size_t kCublasWorkspace = 32u << 20;  // cuBLAS's own workspace (set once: no allocation in graph capture)
+
+enum class Path { gemv, tc, cublas };
+
+// f32 elements of one chunk of P on the cuBLAS path: half the L2 (the other half holds the streamed
+// W_enc and x tiles), unless LLAMA_SAE_CUDA_P_BUDGET_MB says otherwise (tuning runs).
+int64_t cublas_p_budget(const llama_sae_cuda_sae* s) {
+    static const int64_t mb = [] {
+        const char* e = std::getenv("LLAMA_SAE_CUDA_P_BUDGET_MB");
+        return e ? (int64_t)std::atoll(e) : (int64_t)0;
+    }();
+    const int64_t bytes = mb > 0 ? (mb << 20) : (int64_t)(s->l2_bytes ? s->l2_bytes / 2 : (24u << 20));
+    return std::max<int64_t>(bytes / 4, kSegment);
+}
 
 struct Plan {
-    bool tc = false;
-    int T = 0, k = 0, C = 0, Ccap = 0, nseg = 0, Fc = 0, T_pad = 0;
+    Path path = Path::gemv;
+    int T = 0, k = 0, C = 0, Ccap = 0, nseg = 0, Fc = 0, Tc = 0, T_pad = 0;
     size_t off_ck = 0, off_ci = 0, off_xb = 0, off_sel = 0, off_exk = 0, off_exv = 0, total = 0;
     size_t merge_smem = 0, order_smem = 0;
 };
 
-Plan make_plan(const llama_sae_cuda_sae* s, int T, int k, bool tc) {
+Plan make_plan(const llama_sae_cuda_sae* s, int T, int k, Path path) {
     Plan p;
-    p.tc = tc;
+    p.path = path;
     p.T = T;
     p.k = k;
     p.C = std::min(k + s->margin, s->F);
     p.Ccap = p.C + kTieSlack;
     p.nseg = (s->F + kSegment - 1) / kSegment;
-    if (s->F <= kSegment) {
-        p.Fc = s->F;
-    } else {
-        int64_t fc = std::max<int64_t>(kSegment, kPBudget / T / kSegment * kSegment);
-        p.Fc = (int)std::min<int64_t>(fc, round_up(s->F, kSegment));
-    }
+    // Chunks of P (chunk_plan.h): all tokens at once on the GEMV/WMMA paths, <= 512 on cuBLAS.
+    const ChunkShape cs = chunk_shape(T, s->F, path == Path::cublas ? kCublasTokens : 0,
+                                      path == Path::cublas ? cublas_p_budget(s) : kPBudget, kSegment);
+    p.Tc = cs.Tc;
+    p.Fc = cs.Fc;
     p.T_pad = (int)round_up(T, TC_BN);
-    size_t off = (size_t)round_up((int64_t)T * p.Fc * 4, 256);
+    size_t off = (size_t)round_up((int64_t)p.Tc * p.Fc * 4, 256);
     const size_t cand = (size_t)round_up((int64_t)T * p.nseg * p.Ccap * 4, 256);
     p.off_ck = off;
     off += cand;
@@ -450,11 +476,39 @@ Plan make_plan(const llama_sae_cuda_sae* s, int T, int k, bool tc) {
     p.off_exv = off;
     off += (size_t)round_up((int64_t)T * p.Ccap * 4, 256);
     p.off_xb = off;
-    if (tc) off += (size_t)round_up((int64_t)p.T_pad * s->d_pad * 2, 256);
+    if (path != Path::gemv) off += (size_t)round_up((int64_t)p.T_pad * s->d_pad * 2, 256);
     p.total = off;
     p.merge_smem = (size_t)p.nseg * p.Ccap * 8 + (size_t)p.Ccap * 8;
     p.order_smem = (size_t)p.Ccap * 16;
     return p;
+}
+
+// The path of an encode of T rows (the handle's forced path, else AUTO's choice).
+Path choose_path(const llama_sae_cuda_sae* s, int T) {
+    if (s->path == LLAMA_SAE_CUDA_PATH_GEMV) return Path::gemv;
+    if (s->path == LLAMA_SAE_CUDA_PATH_TENSOR_CORE) return Path::tc;
+    if (s->path == LLAMA_SAE_CUDA_PATH_CUBLAS) return Path::cublas;
+    if (T <= kGemvMaxTokens) return Path::gemv;
+    return cublas::api(nullptr) ? Path::cublas : Path::tc;
+}
+
+// The handle's cuBLAS handle, with its fixed workspace (created once).
+int32_t ensure_cublas(llama_sae_cuda_sae* s, const cublas::Api*& api) {
+    std::string why;
+    api = cublas::api(&why);
+    if (!api) return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "cuBLAS path unavailable: %s", why.c_str());
+    if (s->cublas) return LLAMA_SAE_CUDA_OK;
+    if (!s->cublas_ws) LSC_CHECK(cudaMalloc(&s->cublas_ws, kCublasWorkspace));
+    void* h = nullptr;
+    int st = api->create(&h);
+    if (st != cublas::kStatusSuccess) return LSC_FAIL(LLAMA_SAE_CUDA_ERR_CUDA, "cublasCreate failed with status %d", st);
+    st = api->set_workspace(h, s->cublas_ws, kCublasWorkspace);
+    if (st != cublas::kStatusSuccess) {
+        api->destroy(h);
+        return LSC_FAIL(LLAMA_SAE_CUDA_ERR_CUDA, "cublasSetWorkspace failed with status %d", st);
+    }
+    s->cublas = h;
+    return LLAMA_SAE_CUDA_OK;
 }
 
 int32_t ensure_workspace(llama_sae_cuda_sae* s, size_t bytes) {
@@ -529,7 +583,13 @@ extern "C" int32_t llama_sae_cuda_sae_reserve(llama_sae_cuda_sae* s, int32_t max
                         std::min(s->F, LLAMA_SAE_CUDA_MAX_K), max_rows, max_k);
     size_t need = 0;
     for (int T = 1; T <= max_rows; T = (T < max_rows ? std::min(max_rows, T * 2) : max_rows + 1))
-        need = std::max({need, make_plan(s, T, max_k, false).total, make_plan(s, T, max_k, true).total});
+        need = std::max({need, make_plan(s, T, max_k, Path::gemv).total, make_plan(s, T, max_k, Path::tc).total,
+                         make_plan(s, T, max_k, Path::cublas).total});
+    if (cublas::api(nullptr) && s->path != LLAMA_SAE_CUDA_PATH_GEMV && s->path != LLAMA_SAE_CUDA_PATH_TENSOR_CORE) {
+        const cublas::Api* api = nullptr;
+        const int32_t r = ensure_cublas(s, api);
+        if (r != LLAMA_SAE_CUDA_OK) return r;
+    }
     return ensure_workspace(s, need);
 }
 
@@ -550,23 +610,28 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
     if (mode != LLAMA_SAE_ACT_TOPK_RELU && mode != LLAMA_SAE_ACT_TOPK_ABS)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "mode %d: only topk-relu (0) and topk-abs (1) run on the GPU", mode);
     cudaStream_t st = static_cast<cudaStream_t>(stream);
-    const bool tc = s->path == LLAMA_SAE_CUDA_PATH_TENSOR_CORE || (s->path == LLAMA_SAE_CUDA_PATH_AUTO && T > kGemvMaxTokens);
-    const Plan p = make_plan(s, T, k, tc);
+    const Path path = choose_path(s, T);
+    const Plan p = make_plan(s, T, k, path);
     if (p.merge_smem + sizeof(SelectShared) > s->smem_optin || p.order_smem > s->smem_optin)
         return LSC_FAIL(LLAMA_SAE_CUDA_ERR_UNSUPPORTED, "candidate merge needs %zu bytes of shared memory (> %zu)",
                         p.merge_smem, s->smem_optin);
-    int32_t r = ensure_workspace(s, p.total);
+    const cublas::Api* api = nullptr;
+    int32_t r = LLAMA_SAE_CUDA_OK;
+    if (path == Path::cublas && (r = ensure_cublas(s, api)) != LLAMA_SAE_CUDA_OK) return r;
+    r = ensure_workspace(s, p.total);
     if (r != LLAMA_SAE_CUDA_OK) return r;
     unsigned char* ws = static_cast<unsigned char*>(s->ws);
     float* P = reinterpret_cast<float*>(ws);
     uint32_t* ck = reinterpret_cast<uint32_t*>(ws + p.off_ck);
     int32_t* ci = reinterpret_cast<int32_t*>(ws + p.off_ci);
     __nv_bfloat16* xb = reinterpret_cast<__nv_bfloat16*>(ws + p.off_xb);
-    if (tc) {
+    if (path != Path::gemv) {
         const int64_t total = (int64_t)p.T_pad * s->d_pad;
         const int grid = (int)std::min<int64_t>((total + 255) / 256, (int64_t)s->num_sms * 16);
         convert_x_kernel<<<grid, 256, 0, st>>>(x, T, s->d, s->d_pad, total, xb);
         LSC_CHECK_LAUNCH();
+    }
+    if (path == Path::tc) {
         static int tc_configured = 0;
         if (!tc_configured) {
             LSC_CHECK(cudaFuncSetAttribute(score_tc_kernel<32, 4>, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -576,25 +641,44 @@ int32_t lsc::encode_impl(llama_sae_cuda_sae* s, const float* x, int32_t T, int32
             tc_configured = 1;
         }
     }
-    for (int f0 = 0; f0 < s->F; f0 += p.Fc) {
-        const int f1 = std::min(s->F, f0 + p.Fc);
-        if (tc) {
-            dim3 grid((f1 - f0 + TC_BM - 1) / TC_BM, p.T_pad / TC_BN);
-            if (tc_bk64())
-                score_tc_kernel<64, 3><<<grid, 256, tc_smem<64, 3>(), st>>>(s->w_enc_bf16, xb, s->b_enc, T, s->d_pad, f0,
-                                                                           f1, mode, P, p.Fc);
-            else
-                score_tc_kernel<32, 4><<<grid, 256, tc_smem<32, 4>(), st>>>(s->w_enc_bf16, xb, s->b_enc, T, s->d_pad, f0,
-                                                                           f1, mode, P, p.Fc);
+    if (path == Path::cublas) {
+        const int cs = api->set_stream(s->cublas, st);
+        if (cs != cublas::kStatusSuccess) return LSC_FAIL(LLAMA_SAE_CUDA_ERR_CUDA, "cublasSetStream failed with status %d", cs);
+    }
+    // Chunks of P: tokens [t0, t1) x latents [f0, f1); scoring writes the chunk, one selection pass
+    // reads it (from L2 on the cuBLAS path) and keeps each segment's candidates.
+    for (int t0 = 0; t0 < T; t0 += p.Tc) {
+        const int t1 = std::min(T, t0 + p.Tc);
+        for (int f0 = 0; f0 < s->F; f0 += p.Fc) {
+            const int f1 = std::min(s->F, f0 + p.Fc);
+            if (path == Path::cublas) {
+                // raw dot products W_bf16[f] . x_bf16[t] (the bias and the key come in the selection pass)
+                const int gs = cublas::gemm_bf16_rows(*api, s->cublas, reinterpret_cast<const uint16_t*>(s->w_enc_bf16),
+                                                      s->d_pad, f0, f1 - f0,
+                                                      reinterpret_cast<const uint16_t*>(xb) + (int64_t)t0 * s->d_pad,
+                                                      s->d_pad, t1 - t0, s->d_pad, P, p.Fc);
+                if (gs != cublas::kStatusSuccess)
+                    return LSC_FAIL(LLAMA_SAE_CUDA_ERR_CUDA, "cublasGemmEx failed with status %d (m=%d n=%d k=%d)", gs,
+                                    f1 - f0, t1 - t0, s->d_pad);
+            } else if (path == Path::tc) {
+                dim3 grid((f1 - f0 + TC_BM - 1) / TC_BM, p.T_pad / TC_BN);
+                if (tc_bk64())
+                    score_tc_kernel<64, 3><<<grid, 256, tc_smem<64, 3>(), st>>>(s->w_enc_bf16, xb, s->b_enc, T, s->d_pad,
+                                                                               f0, f1, mode, P, p.Fc);
+                else
+                    score_tc_kernel<32, 4><<<grid, 256, tc_smem<32, 4>(), st>>>(s->w_enc_bf16, xb, s->b_enc, T, s->d_pad,
+                                                                               f0, f1, mode, P, p.Fc);
+                LSC_CHECK_LAUNCH();
+            } else {
+                r = launch_gemv(s, x, T, f0, f1, mode, P, p.Fc, st);
+                if (r != LLAMA_SAE_CUDA_OK) return r;
+            }
+            if (stages == EncodeStages::score_only) continue;
+            dim3 sgrid(t1 - t0, (f1 - f0 + kSegment - 1) / kSegment);
+            seg_select_kernel<<<sgrid, kSelectThreads, 0, st>>>(P, p.Fc, f0, f1, t0, f0 / kSegment, p.nseg, p.C, p.Ccap,
+                                                                path == Path::cublas, s->b_enc, mode, ck, ci);
             LSC_CHECK_LAUNCH();
-        } else {
-            r = launch_gemv(s, x, T, f0, f1, mode, P, p.Fc, st);
-            if (r != LLAMA_SAE_CUDA_OK) return r;
         }
-        if (stages == EncodeStages::score_only) continue;
-        dim3 sgrid(T, (f1 - f0 + kSegment - 1) / kSegment);
-        seg_select_kernel<<<sgrid, kSelectThreads, 0, st>>>(P, p.Fc, f0, f1, f0 / kSegment, p.nseg, p.C, p.Ccap, ck, ci);
-        LSC_CHECK_LAUNCH();
     }
     if (stages == EncodeStages::score_only) return LLAMA_SAE_CUDA_OK;
     int32_t* sel = reinterpret_cast<int32_t*>(ws + p.off_sel);

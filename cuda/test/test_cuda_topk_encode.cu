@@ -5,6 +5,7 @@
 // Build & run: cmake -S cuda -B build/cuda -G Ninja && cmake --build build/cuda && build/cuda/test_cuda_topk_encode
 // Without a CUDA device it prints "skipped: no CUDA device" (exit 77 = CTest skip).
 #include <algorithm>
+#include <cstdlib>
 #include <numeric>
 #include <thread>
 
@@ -56,7 +57,7 @@ void ref_topk(const std::vector<double>& pre, int k, int mode, std::vector<int>&
 bool run_case(const Case& c, std::mt19937_64& rng) {
     const char* mode_name = c.mode == LLAMA_SAE_ACT_TOPK_ABS ? "topk-abs" : "topk-relu";
     const char* dt_name[] = {"f32", "f16", "bf16"};
-    const char* path_name[] = {"auto", "gemv", "tensor-core"};
+    const char* path_name[] = {"auto", "gemv", "tensor-core", "cublas"};
     std::printf("case d=%d F=%d k=%d T=%d %s %s path=%s%s%s\n", c.d, c.F, c.k, c.T, mode_name, dt_name[c.dtype],
                 path_name[c.path], c.note[0] ? " -- " : "", c.note);
     HostSae s = make_sae(c.F, c.d, c.dtype, rng, c.dup_pairs, false);
@@ -67,6 +68,14 @@ bool run_case(const Case& c, std::mt19937_64& rng) {
     llama_sae_cuda_weights w = s.view();
     llama_sae_cuda_sae* sae = nullptr;
     TEST_OK(llama_sae_cuda_sae_init(&w, &sae));
+    if (c.path == LLAMA_SAE_CUDA_PATH_CUBLAS && !llama_sae_cuda_cublas_available()) {
+        // Absent cuBLAS is the fallback case, not an error -- unless the run says it must be there.
+        const bool required = std::getenv("LLAMA_SAE_REQUIRE_CUBLAS") != nullptr;
+        std::printf("  %s: %s\n", required ? "FAIL (LLAMA_SAE_REQUIRE_CUBLAS set)" : "skipped", llama_sae_cuda_last_error());
+        TEST_CUDA(cudaDeviceSynchronize());
+        llama_sae_cuda_sae_free(sae);
+        return !required;
+    }
     TEST_OK(llama_sae_cuda_sae_set_path(sae, c.path));
     float* dx = device_alloc<float>(x.size());
     int32_t* didx = device_alloc<int32_t>((size_t)c.T * c.k);
@@ -145,6 +154,7 @@ int main() {
     const int RELU = LLAMA_SAE_ACT_TOPK_RELU, ABS = LLAMA_SAE_ACT_TOPK_ABS;
     const int F32 = LLAMA_SAE_CUDA_DTYPE_F32, F16 = LLAMA_SAE_CUDA_DTYPE_F16, BF16 = LLAMA_SAE_CUDA_DTYPE_BF16;
     const int AUTO = LLAMA_SAE_CUDA_PATH_AUTO, GEMV = LLAMA_SAE_CUDA_PATH_GEMV, TC = LLAMA_SAE_CUDA_PATH_TENSOR_CORE;
+    const int CUBLAS = LLAMA_SAE_CUDA_PATH_CUBLAS;
     // A sampled subset of d=2048, F in {512, 16384, 65536}, K in {32, 64, 100}, T in {1, 8, 512, 4096},
     // plus odd d, K=1, k=F, ties (duplicate latent rows) and both paths on the same shapes.
     const Case cases[] = {
@@ -163,6 +173,15 @@ int main() {
         {256, 4196, 64, 16, RELU, F32, GEMV, 400, "ties: duplicate latent rows, GEMV"},
         {256, 4196, 64, 16, ABS, F32, TC, 400, "ties: duplicate latent rows, tensor cores"},
         {2048, 16384, 64, 33, RELU, BF16, GEMV, 0, "GEMV with several token groups"},
+        // cuBLAS path (skipped where libcublas does not load): chunks of 512 tokens x L2/2 of P,
+        // bias + key applied in the selection pass.
+        {2048, 65536, 64, 1300, RELU, BF16, CUBLAS, 0, "cuBLAS: several token and latent chunks, partial last ones"},
+        {2048, 16384, 128, 512, ABS, F16, CUBLAS, 0, "cuBLAS: topk-abs, k = 128"},
+        {2048, 131072, 32, 16, RELU, BF16, CUBLAS, 0, "cuBLAS: F = 131072, T = 16"},
+        {2048, 16384, 64, 1, ABS, F32, CUBLAS, 0, "cuBLAS forced at T = 1"},
+        {1000, 3000, 64, 40, ABS, BF16, CUBLAS, 0, "cuBLAS: odd d and F"},
+        {100, 64, 64, 3, RELU, F32, CUBLAS, 0, "cuBLAS: k = F"},
+        {256, 4196, 64, 16, ABS, F32, CUBLAS, 400, "ties: duplicate latent rows, cuBLAS"},
     };
     std::mt19937_64 rng(20261124);
     int failed = 0;

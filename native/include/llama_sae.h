@@ -127,11 +127,27 @@ struct llama_sae_context_params {
     int32_t n_threads;    // CPU threads (0 = all cores)
     bool    hook;         // install the eval callback; false = plain llama.cpp (the baseline)
     bool    kv_f32;       // F32 KV cache and no flash attention (exact comparisons with references)
+    int32_t hook_mode;    // LLAMA_SAE_HOOK_*: how the hook joins llama.cpp's forward pass (when hook)
 };
+
+// Hook modes (llama_sae_context_params.hook_mode; the environment variable LLAMA_SAE_HOOK=callback
+// or =graph overrides the field, for benchmarks). Both run the same per-layer pipeline with the same
+// results (test_engine_in_graph checks them against each other).
+#define LLAMA_SAE_HOOK_CALLBACK 0  // llama.cpp's eval callback: each hooked layer splits the graph and
+                                   // synchronizes (the reference path; the default)
+#define LLAMA_SAE_HOOK_IN_GRAPH 1  // an op inside llama.cpp's graph at each hooked layer (no split).
+                                   // Needs the project's llama.cpp patch (llama_sae_has_in_graph_hook);
+                                   // in this version for models on the CPU backend (n_gpu_layers = 0):
+                                   // other models are refused with ERR_INVALID_ARGUMENT
+
+// True when this build's llama.cpp carries the per-layer graph hook (cmake/patches/), so contexts
+// can use LLAMA_SAE_HOOK_IN_GRAPH.
+bool llama_sae_has_in_graph_hook(void);
 
 struct llama_sae_context_params llama_sae_context_default_params(void);
 
-// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT or ERR_INTERNAL (llama.cpp refused the context).
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (also: an in-graph hook this build or model cannot
+// run) or ERR_INTERNAL (llama.cpp refused the context).
 int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context_params params,
                                llama_sae_context ** out_ctx);
 
@@ -288,6 +304,42 @@ struct llama_sae_recon_sums {
 // Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT or ERR_STATE (no results, no SAE, METRICS off).
 int32_t llama_sae_context_recon_sums(const llama_sae_context * ctx, int32_t layer_slot, int32_t block,
                                      struct llama_sae_recon_sums * out);
+
+// ---- spliced-in SAE evaluation -------------------------------------------------------------------
+// How much of the model's next-token performance an SAE keeps when it replaces the residual stream
+// (SAELens' get_recons_loss, without ignored tokens): for each given layer (an SAE must be attached)
+// the prompts run three ways, packed into decode calls as llama_sae_context_run packs them, with
+// logits at every token:
+//   clean           the model as is (one decode per call, shared by every layer);
+//   spliced         the layer's residual at EVERY token replaced by the SAE's reconstruction
+//                   decode(encode(h)) = b_dec + W_dec^T z;
+//   zero-ablated    the layer's residual at every token set to zero.
+// Per token t of a prompt of n tokens: next-token cross-entropy CE_t = logsumexp(l_t) - l_t[tok_{t+1}]
+// for t < n - 1, and KL_t = sum_v p_clean(v) (log p_clean(v) - log p_other(v)) for every t, in
+// double from the float logits. Every per-token value is rounded once to a multiple of 2^-40 and
+// summed exactly (as the feature statistics), so any split of a dataset into runs merges bit for
+// bit. Means are sums / token counts; SAELens' ce_loss_score ("CE loss recovered") is
+// (CE_zero - CE_spliced) / (CE_zero - CE_clean). Cost: 1 + 2 n_layers decodes per call, each with
+// logits for every token; the clean logits of one call are kept meanwhile ([call tokens, n_vocab]
+// floats, the size of llama.cpp's own logits buffer). Captures and interventions are neither used
+// nor changed; the capture results of the last run are invalidated.
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (null, bad count, duplicate layer), ERR_OUT_OF_RANGE
+// (layer), ERR_STATE (no SAE at a layer, no hook), the errors of llama_sae_context_run.
+int32_t llama_sae_context_eval_splice(llama_sae_context * ctx, const int32_t * tokens, const int32_t * offsets,
+                                      int32_t n_prompts, const int32_t * layers, int32_t n_layers);
+
+// The sums of the last eval_splice (valid until the next eval_splice or until the context is freed).
+struct llama_sae_splice_sums {
+    int64_t         ce_tokens;  // next-token predictions counted: sum over prompts of (length - 1)
+    int64_t         kl_tokens;  // positions counted for KL: sum of prompt lengths
+    int32_t         n_layers;
+    const int32_t * layers;     // [n_layers] as given
+    const int64_t * clean_ce;   // [2] (hi, lo) of sum CE_t of the clean model, * 2^40
+    const int64_t * sums;       // [8 n_layers] per layer, (hi, lo) * 2^40 of: sum CE_t spliced, sum KL_t spliced,
+                                // sum CE_t zero-ablated, sum KL_t zero-ablated
+};
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT (null) or ERR_STATE (no eval_splice results).
+int32_t llama_sae_context_splice_sums(const llama_sae_context * ctx, struct llama_sae_splice_sums * out);
 
 // ---- interventions ------------------------------------------------------------------------------
 // Edits of a row's SAE code z at a block (the SAE attached there defines the latents): op is a

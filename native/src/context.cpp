@@ -28,6 +28,30 @@ bool keeps_last_layer_rows(const llama_sae_model * m) {
 #endif
 }
 
+// The hook mode of a new context: the parameter, unless LLAMA_SAE_HOOK=callback|graph says otherwise.
+int32_t resolve_hook_mode(int32_t param) {
+    const char * env = std::getenv("LLAMA_SAE_HOOK");
+    if (env && std::strcmp(env, "graph") == 0) return LLAMA_SAE_HOOK_IN_GRAPH;
+    if (env && std::strcmp(env, "callback") == 0) return LLAMA_SAE_HOOK_CALLBACK;
+    if (env && *env) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, std::string("context_init: LLAMA_SAE_HOOK: expected callback or graph but found ") + env);
+    return param;
+}
+
+// In-graph mode: llama.cpp gives hooked layers an op in the graphs it builds; when the set of such
+// layers changes (set_capture, set_sae, set_edits since the last call), graphs built before must
+// not be reused: setting the hook again makes llama.cpp rebuild them.
+void sync_graph_ops(llama_sae_context & c) {
+#ifdef LLAMA_SAE_LLAMA_PATCHED
+    if (!c.in_graph) return;
+    std::vector<uint8_t> want = ops_wanted(c.hook);
+    if (want == c.hook.graph_ops) return;
+    c.hook.graph_ops = std::move(want);
+    llama_set_layer_hook(c.lctx, build_layer_op, &c.hook);
+#else
+    (void) c;
+#endif
+}
+
 bool any_edits(const llama_sae_context & c) {
     for (const auto & l : c.layers) {
         if (l.edits.any()) return true;
@@ -50,6 +74,22 @@ PlanInputs plan_inputs(const llama_sae_context & c) {
     return in;
 }
 
+namespace {
+
+// Resizes a results buffer to n elements (0 frees it). A buffer that is about to move or be freed
+// is first released by a backend that page-locked it (the CUDA backend pins large results).
+template <class T>
+void resize_results(llama_sae_context & c, std::vector<T> & v, size_t n) {
+    if (v.capacity() > 0 && (n == 0 || n > v.capacity()) && c.hook.cuda) c.hook.cuda->release_host(v.data());
+    if (n == 0) {
+        std::vector<T>().swap(v);
+    } else {
+        v.resize(n);
+    }
+}
+
+}  // namespace
+
 void allocate_results(llama_sae_context & c, RowLayout layout, int32_t n_prompts) {
     RunResults & R = c.results;
     R.layout = std::move(layout);
@@ -57,24 +97,21 @@ void allocate_results(llama_sae_context & c, RowLayout layout, int32_t n_prompts
     const int32_t n_blocks = R.layout.n_blocks();
     const int32_t d = c.model->n_embd;
     const uint32_t outputs = c.config.outputs;
+    for (size_t slot = c.capture.layers.size(); slot < R.slots.size(); ++slot) {  // slots about to go
+        resize_results(c, R.slots[slot].rows, 0);
+        resize_results(c, R.slots[slot].idx, 0);
+        resize_results(c, R.slots[slot].val, 0);
+    }
     R.slots.resize(c.capture.layers.size());
     for (size_t slot = 0; slot < c.capture.layers.size(); ++slot) {
         SlotResults & s = R.slots[slot];
         const LayerSpec & spec = c.layers[c.capture.layers[slot]];
         // resize, not assign: runs of the same size reuse (and never clear) the buffers
-        if (outputs & LLAMA_SAE_OUTPUT_ROWS) {
-            s.rows.resize((size_t) n_rows * d);
-        } else {
-            std::vector<float>().swap(s.rows);
-        }
+        resize_results(c, s.rows, (outputs & LLAMA_SAE_OUTPUT_ROWS) ? (size_t) n_rows * d : 0);
         s.k = spec.sae ? spec.k : 0;
-        if (s.k > 0 && (outputs & LLAMA_SAE_OUTPUT_CODES)) {
-            s.idx.resize((size_t) n_rows * s.k);
-            s.val.resize((size_t) n_rows * s.k);
-        } else {
-            std::vector<int32_t>().swap(s.idx);
-            std::vector<float>().swap(s.val);
-        }
+        const bool codes = s.k > 0 && (outputs & LLAMA_SAE_OUTPUT_CODES);
+        resize_results(c, s.idx, codes ? (size_t) n_rows * s.k : 0);
+        resize_results(c, s.val, codes ? (size_t) n_rows * s.k : 0);
         const bool stats = s.k > 0 && (outputs & (LLAMA_SAE_OUTPUT_STATS | LLAMA_SAE_OUTPUT_METRICS));
         s.stats.resize(stats ? n_blocks : 0);
         const bool full = outputs & LLAMA_SAE_OUTPUT_STATS;  // METRICS alone needs only the counts
@@ -98,12 +135,17 @@ void decode_call(llama_sae_context & c, llama_batch & batch, const CallPlan & pl
     // Rows the last layer keeps without logits (none: the unpatched graph).
     llama_set_last_layer_rows(c.lctx, plan.last_layer_rows.data(), (int32_t) plan.last_layer_rows.size());
 #endif
+    sync_graph_ops(c);
     c.hook.plan = &plan;
     c.hook.error.clear();
     const int32_t rc = llama_decode(c.lctx, batch);
+    // Work the backends deferred past the callbacks (always: an aborted call leaves none behind).
+    std::string deferred;
+    const bool finished = c.hook.cpu->finish_call(&deferred) && (!c.hook.cuda || c.hook.cuda->finish_call(&deferred));
     c.hook.plan = nullptr;
     if (!c.hook.error.empty()) fail(LLAMA_SAE_ERR_DECODE, c.hook.error);
     if (rc != 0) fail(LLAMA_SAE_ERR_DECODE, "llama_decode returned " + std::to_string(rc));
+    if (!finished) fail(LLAMA_SAE_ERR_DECODE, deferred);
 }
 
 void finish_run(llama_sae_context & c) {
@@ -128,6 +170,7 @@ struct llama_sae_context_params llama_sae_context_default_params(void) {
     p.n_threads = 0;
     p.hook = true;
     p.kv_f32 = false;
+    p.hook_mode = LLAMA_SAE_HOOK_CALLBACK;
     return p;
 }
 
@@ -141,6 +184,20 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         }
         if (params.n_pack < 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: n_pack must be >= 0");
         if (params.n_threads < 0) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: n_threads must be >= 0");
+        const int32_t hook_mode = resolve_hook_mode(params.hook_mode);
+        if (hook_mode != LLAMA_SAE_HOOK_CALLBACK && hook_mode != LLAMA_SAE_HOOK_IN_GRAPH) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: hook_mode: expected LLAMA_SAE_HOOK_CALLBACK (0) or LLAMA_SAE_HOOK_IN_GRAPH (1) "
+                 "but found " + std::to_string(hook_mode));
+        }
+        const bool in_graph = params.hook && hook_mode == LLAMA_SAE_HOOK_IN_GRAPH;
+        if (in_graph && !llama_sae_has_in_graph_hook()) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: hook_mode in-graph needs llama.cpp with the project's layer-hook patch "
+                 "(cmake/patches/llama-cpp-layer-hook.patch did not apply to this LLAMA_CPP_DIR)");
+        }
+        if (in_graph && model->n_gpu_layers != 0 && cuda_backend_available()) {
+            fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "context_init: hook_mode in-graph runs on the CPU backend in this version: load the model "
+                 "with n_gpu_layers = 0, or use LLAMA_SAE_HOOK_CALLBACK (the CUDA op is designed in cuda/README.md)");
+        }
         const int32_t n_ctx_train = llama_model_n_ctx_train(model->model);
         int32_t n_ctx = params.n_ctx > 0 ? params.n_ctx : std::min(n_ctx_train > 0 ? n_ctx_train : 4096, 4096);
         const int32_t threads = params.n_threads > 0 ? params.n_threads : (int32_t) std::max(1u, std::thread::hardware_concurrency());
@@ -160,6 +217,9 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
         c->hook.n_layer = model->n_layer;
         c->hook.cpu = make_cpu_backend();
         c->hook.cuda = make_cuda_backend(c->hook.cpu.get());
+        c->in_graph = in_graph;
+        c->hook.graph_layers.resize(model->n_layer);
+        for (int32_t il = 0; il < model->n_layer; ++il) c->hook.graph_layers[il] = {&c->hook, il};
 
         llama_context_params cp = llama_context_default_params();
         cp.n_ctx = n_ctx;
@@ -179,7 +239,7 @@ int32_t llama_sae_context_init(llama_sae_model * model, struct llama_sae_context
             // The CPU flash-attention path rounds Q to F16; exact comparisons need the plain path.
             cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
         }
-        if (params.hook) {
+        if (params.hook && !in_graph) {
             cp.cb_eval = eval_callback;
             cp.cb_eval_user_data = &c->hook;
         }

@@ -39,6 +39,29 @@ private:
     std::vector<float> val_;
 };
 
+// Replaces every edited row by the SAE's reconstruction decode(z) or by zeros (Splice), in place.
+bool splice_rows(LayerCall & c, float * x, const int32_t * idx, const float * val, bool host) {
+    ggml_tensor * t = c.t;
+    const int32_t d = c.cfg->n_embd;
+    const int32_t k = c.k();
+    const size_t row_bytes = (size_t) d * sizeof(float);
+    const SaeView view = c.spec->sae->view();
+    for (int32_t s = 0; s < c.n_edit; ++s) {
+        float * row = host ? (float *) ((char *) t->data + (size_t) c.src[s] * t->nb[1]) : x + (int64_t) s * d;
+        if (c.spec->splice == Splice::Zero) {
+            std::memset(row, 0, row_bytes);
+        } else {
+            const int32_t st = decode(view, idx + (int64_t) s * k, val + (int64_t) s * k, k, row);
+            if (st != kOk) {
+                c.error = std::string("splice: SAE decode: ") + status_message(st);
+                return false;
+            }
+        }
+        if (!host) ggml_backend_tensor_set(t, row, (size_t) c.src[s] * t->nb[1], row_bytes);
+    }
+    return true;
+}
+
 bool CpuBackend::run_layer(LayerCall & c) {
     ggml_tensor * t = c.t;
     const int32_t d = c.cfg->n_embd;
@@ -114,7 +137,9 @@ bool CpuBackend::run_layer(LayerCall & c) {
     // 3. Consumers of the captured rows (the clean residual unless capture_after_edits).
     if (c.out && !c.cfg->capture_after_edits && !consume_captured(c, x, idx, val, false)) return false;
 
-    // 4. Edits, in place; rows whose code does not change are not written at all.
+    // 4. Edits, in place; rows whose code does not change are not written at all. A spliced-in
+    //    evaluation replaces every edited row instead (its reconstruction, or zeros).
+    if (c.spec->splice != Splice::None) return splice_rows(c, x, idx, val, host);
     const EditTable & et = c.spec->edits;
     for (int32_t s = 0; s < c.n_edit; ++s) {
         float * row = host ? (float *) ((char *) t->data + (size_t) c.src[s] * t->nb[1]) : x + (int64_t) s * d;

@@ -125,6 +125,7 @@ DecodePlan plan_prompts(const PlanInputs & in, const CaptureSpec & capture, cons
             for (int32_t q : cap[pi]) c[q] = 1;
             for (int32_t q : ed[pi]) e[q] = 1;
             is_output[base + len - 1] = 1;
+            if (in.all_outputs) std::fill(is_output.begin() + base, is_output.begin() + base + len, 1);
             for (int32_t i = 0; i < len; ++i) {
                 if (!c[i] && !e[i]) continue;
                 const int32_t w = call.add_work(base + i, pi, i, c[i], e[i]);
@@ -148,6 +149,7 @@ DecodePlan plan_prompts(const PlanInputs & in, const CaptureSpec & capture, cons
             call.extra_outputs = last_extra;
             for (int32_t b : last_extra) is_output[b] = 1;
         }
+        call.all_outputs = in.all_outputs;
         std::vector<int32_t> out_rank(call.n_tokens, -1), last_rank(call.n_tokens, -1);
         std::vector<char> kept(is_output.begin(), is_output.end());
         for (int32_t b : call.last_layer_rows) kept[b] = 1;
@@ -175,7 +177,7 @@ void fill_batch(const CallPlan & call, const int32_t * tokens, const int32_t * o
             batch.pos[j] = i;
             batch.n_seq_id[j] = 1;
             batch.seq_id[j][0] = s;
-            batch.logits[j] = i == len - 1;
+            batch.logits[j] = call.all_outputs || i == len - 1;
         }
     }
     for (int32_t b : call.extra_outputs) batch.logits[b] = 1;

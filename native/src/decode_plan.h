@@ -52,6 +52,7 @@ struct CallPlan {
     int32_t n_prompts = 0;
     int32_t n_tokens = 0;
     int32_t n_outputs = 0;
+    bool all_outputs = false;             // every token is an output (spliced-in evaluation: logits everywhere)
     std::vector<int32_t> extra_outputs;   // batch indices made outputs only because the last layer captures them
     std::vector<int32_t> last_layer_rows; // batch indices the patched llama.cpp keeps in the last layer, no logits
     int32_t n_last_rows = 0;              // rows of the last layer's l_out (outputs + last_layer_rows)
@@ -79,6 +80,7 @@ struct PlanInputs {
     bool last_layer_captured = false;
     bool any_edits = false;
     bool keep_last_rows = false;  // the patched llama.cpp can keep last-layer rows without logits
+    bool all_outputs = false;     // logits at every token (spliced-in evaluation)
 };
 
 struct DecodePlan {

@@ -21,6 +21,7 @@ struct llama_sae_model {
     int32_t n_layer = 0;
     int32_t n_embd = 0;
     int32_t n_vocab = 0;
+    int32_t n_gpu_layers = 0;  // as loaded (llama_sae_model_params)
 };
 
 struct llama_sae_sae {
@@ -33,12 +34,27 @@ struct llama_sae_sae {
     }
 };
 
+namespace llama_sae {
+
+// The exact sums of one spliced-in evaluation (llama_sae_context_eval_splice).
+struct SpliceSums {
+    bool valid = false;
+    int64_t ce_tokens = 0;
+    int64_t kl_tokens = 0;
+    std::vector<int32_t> layers;
+    int64_t clean_ce[2] = {0, 0};
+    std::vector<int64_t> sums;  // [8 n_layers]: CE spliced, KL spliced, CE zero, KL zero as (hi, lo)
+};
+
+}  // namespace llama_sae
+
 struct llama_sae_context {
     llama_sae_model * model = nullptr;
     llama_context * lctx = nullptr;
     llama_sae_context_params params{};
     int32_t n_ctx = 0;
     bool keep_last_rows = false;  // llama.cpp keeps captured last-layer rows without logits (the patch)
+    bool in_graph = false;        // LLAMA_SAE_HOOK_IN_GRAPH: the hook runs as ops inside llama.cpp's graph
 
     // What runs capture and produce (set_capture, set_capture_generated, set_outputs).
     llama_sae::CaptureSpec capture;
@@ -50,6 +66,9 @@ struct llama_sae_context {
     // Results of the last run (valid while have_results).
     llama_sae::RunResults results;
     bool have_results = false;
+
+    // Sums of the last spliced-in evaluation (eval_splice).
+    llama_sae::SpliceSums splice;
 
     std::unique_ptr<llama_sae::ThreadPool> pool;
     llama_sae::Hook hook;

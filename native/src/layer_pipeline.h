@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+struct ggml_context;
 struct ggml_tensor;
 struct llama_sae_sae;
 
@@ -41,12 +42,20 @@ struct EditTable {
     bool noop() const;
 };
 
+// What replaces every edited row of a layer during a spliced-in evaluation (splice_eval.cpp).
+enum class Splice : int32_t {
+    None = 0,
+    Reconstruction = 1,  // h' = decode(encode(h)) = b_dec + W_dec^T z
+    Zero = 2,            // h' = 0 (zero ablation)
+};
+
 // What the hook does at one block.
 struct LayerSpec {
     int32_t slot = -1;                    // capture slot, or -1
     const llama_sae_sae * sae = nullptr;  // attached SAE: codes of captured rows, edits
     int32_t k = 0;
     EditTable edits;
+    Splice splice = Splice::None;         // set only by eval_splice, on its own copy of the specs
 };
 
 // Settings every layer call shares.
@@ -112,6 +121,12 @@ public:
     virtual bool finish_run(std::vector<SlotResults> & slots, std::string * error) = 0;
     // One layer call; false with call.error set on failure.
     virtual bool run_layer(LayerCall & call) = 0;
+    // After each llama_decode of a run: work a backend deferred past the callbacks (the CUDA
+    // backend's host consumers) is finished here. False with *error set on failure.
+    virtual bool finish_call(std::string * error) { (void) error; return true; }
+    // A results buffer (rows, indices, values) is about to be freed or moved: a backend that
+    // page-locked it releases it first.
+    virtual void release_host(const void * p) { (void) p; }
 };
 
 // The host consumers of captured rows, shared by the backends. x: [len(sel), d] host rows in sel
@@ -127,7 +142,15 @@ bool cuda_backend_available();
 // Frees an SAE's device copy (llama_sae_sae_free).
 void cuda_release_sae(llama_sae_sae * sae);
 
-// What the eval callback needs; lives inside the context.
+struct Hook;
+
+// The user data of one layer's op inside llama.cpp's graph (LLAMA_SAE_HOOK_IN_GRAPH).
+struct GraphLayer {
+    Hook * hook = nullptr;
+    int32_t il = -1;
+};
+
+// What the eval callback (and the in-graph ops) need; lives inside the context.
 struct Hook {
     const std::vector<LayerSpec> * layers = nullptr;  // n_layer entries
     const PipelineConfig * cfg = nullptr;
@@ -137,8 +160,18 @@ struct Hook {
     std::unique_ptr<Backend> cpu;
     std::unique_ptr<Backend> cuda;    // null without CUDA
     std::string error;                // set by the callback when it aborts the pass
+    std::vector<GraphLayer> graph_layers;  // [n_layer]: in-graph ops' user data (stable addresses)
+    std::vector<uint8_t> graph_ops;        // in-graph mode: layers the current graphs give an op
 };
 
+// The callback path: llama.cpp's cb_eval (ask by name, then run the layer's pipeline).
 bool eval_callback(struct ggml_tensor * t, bool ask, void * user_data);
+
+// The in-graph path: llama_layer_hook_fn of the patched llama.cpp. Adds an in-place op after layer
+// il's residual when that layer may capture or edit (ops_wanted); the op runs the same pipeline as
+// the callback on the same tensor, inside the graph (no split).
+struct ggml_tensor * build_layer_op(struct ggml_context * ctx, struct ggml_tensor * cur, int32_t il, void * user_data);
+// Per layer: whether the spec can make it capture or edit (what build_layer_op gives an op).
+std::vector<uint8_t> ops_wanted(const Hook & h);
 
 }  // namespace llama_sae

@@ -43,6 +43,14 @@ const char * llama_sae_version(void) {
 
 bool llama_sae_has_cuda(void) { return llama_sae::cuda_backend_available(); }
 
+bool llama_sae_has_in_graph_hook(void) {
+#ifdef LLAMA_SAE_LLAMA_PATCHED
+    return true;
+#else
+    return false;
+#endif
+}
+
 bool llama_sae_built_with_cuda(void) {
 #ifdef LLAMA_SAE_WITH_CUDA
     return true;
@@ -100,6 +108,7 @@ int32_t llama_sae_model_load(const char * path, struct llama_sae_model_params pa
         h->n_layer = llama_model_n_layer(m);
         h->n_embd = llama_model_n_embd(m);
         h->n_vocab = llama_vocab_n_tokens(h->vocab);
+        h->n_gpu_layers = params.n_gpu_layers;
         *out_model = h;
     });
 }

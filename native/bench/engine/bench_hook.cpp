@@ -12,6 +12,8 @@
 // sweep:   codes + feature statistics (and + reconstruction sums) at one position (3) of every layer, no rows kept.
 // decode:  greedy generation with ablate + scale edits at every layer on every generated token.
 // study:   the reference workload's shape (study_prompts prompts x every layer, position 3, capture + encode), one run each.
+// Environment: LLAMA_SAE_HOOK=graph runs the hooked contexts with the in-graph hook (CPU models), =callback the
+// eval callback (the default); LLAMA_SAE_HOOK_PROFILE=1 makes the CUDA backend print where the hook's time goes.
 #include "llama_sae.h"
 
 #include <algorithm>

@@ -3,10 +3,12 @@
 
 #include "llama_sae.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <random>
 #include <sys/stat.h>
 #include <vector>
 
@@ -37,5 +39,30 @@ inline void tokenize_all(llama_sae_model * m, std::initializer_list<const char *
         }
         tokens.insert(tokens.end(), t.begin(), t.begin() + n);
         offsets.push_back((int32_t) tokens.size());
+    }
+}
+
+// A random Top-K (relu) SAE: W_enc and W_dec ~ N(0, 1/d), b_enc ~ N(0, bias_scale^2), b_dec = 0,
+// drawn in that order from mt19937(seed). The weights stay here for references.
+struct RandomSae {
+    std::vector<float> we, wd, be, bd;
+    llama_sae_sae * sae = nullptr;
+    ~RandomSae() { llama_sae_sae_free(sae); }
+};
+
+inline void make_random_sae(RandomSae & r, int32_t d, int32_t F, int32_t K, unsigned seed, float bias_scale) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    r.we.resize((size_t) F * d);
+    r.wd.resize((size_t) F * d);
+    r.be.resize(F);
+    r.bd.assign(d, 0.0f);
+    for (auto & x : r.we) x = g(rng) / std::sqrt((float) d);
+    for (auto & x : r.wd) x = g(rng) / std::sqrt((float) d);
+    for (auto & x : r.be) x = bias_scale * g(rng);
+    llama_sae_sae_params sp{d, F, K, LLAMA_SAE_ACT_TOPK_RELU};
+    if (llama_sae_sae_create(sp, r.we.data(), r.be.data(), r.wd.data(), r.bd.data(), nullptr, &r.sae) != LLAMA_SAE_OK) {
+        std::printf("sae_create failed: %s\n", llama_sae_last_error());
+        std::exit(1);
     }
 }

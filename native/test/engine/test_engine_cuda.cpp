@@ -4,7 +4,7 @@
 //   - SAE codes computed on the GPU equal the CPU kernel's codes of the same rows (indices exact);
 //   - hooked logits equal unhooked logits bit for bit; no-op edits leave them bit-identical;
 //   - an edit's in-place delta on the GPU equals the CPU edit of the same rows.
-#include "llama_sae.h"
+#include "engine_test_util.h"
 
 #include <cmath>
 #include <cstdio>
@@ -47,16 +47,11 @@ int main() {
     const int32_t d = info.n_embd, L = info.n_layer, F = 512, K = 16;
     std::printf("model %s: %d layers, n_embd %d\n", info.description, L, d);
 
-    // A random SAE per layer.
-    std::mt19937 rng(7);
-    std::normal_distribution<float> g(0.0f, 1.0f);
-    std::vector<float> we((size_t) F * d), wd((size_t) F * d), be(F), bd(d, 0.0f);
-    for (auto & x : we) x = g(rng) / std::sqrt((float) d);
-    for (auto & x : wd) x = g(rng) / std::sqrt((float) d);
-    for (auto & x : be) x = 0.1f * g(rng);
-    llama_sae_sae_params sp{d, F, K, LLAMA_SAE_ACT_TOPK_RELU};
-    llama_sae_sae * sae = nullptr;
-    OK(llama_sae_sae_create(sp, we.data(), be.data(), wd.data(), bd.data(), nullptr, &sae));
+    // A random SAE at every layer.
+    RandomSae random;
+    make_random_sae(random, d, F, K, 7, 0.1f);
+    llama_sae_sae * sae = random.sae;
+    const std::vector<float> & wd = random.wd;
 
     const char * texts[] = {"Question: Tom has 12 apples and buys 7 more. How many?\nAnswer:", "20*3=60 | 60+5=65", "48/2=24 | 24+48=72 | 72-5=67"};
     std::vector<int32_t> tokens, offsets{0};
@@ -149,7 +144,6 @@ int main() {
     std::printf("edit delta GPU vs CPU reference: max error %.3g (max delta %.3g)\n", delta_err, delta_ref);
     CHECK(delta_ref > 0 && delta_err <= 1e-4 * (1 + delta_ref), "edit delta error %.3g", delta_err);
 
-    llama_sae_sae_free(sae);
     llama_sae_model_free(cpu);
     llama_sae_model_free(gpu);
     std::printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);

@@ -91,6 +91,69 @@ public final class ActivationHistogram implements Serializable {
         count += other.count;
     }
 
+    /** Receives the occupied bins of a histogram: key as in {@link #addToBin}, count > 0. */
+    @FunctionalInterface
+    public interface BinVisitor {
+        void bin(int key, int count);
+    }
+
+    /** Visits every occupied bin in key order (positive bins, then negative ones). */
+    public void forEachOccupied(BinVisitor v) {
+        if (positive != null) {
+            for (int b = 0; b < BINS; b++) if (positive[b] != 0) v.bin(b, positive[b]);
+        }
+        if (negative != null) {
+            for (int b = 0; b < BINS; b++) if (negative[b] != 0) v.bin(BINS + b, negative[b]);
+        }
+    }
+
+    /** Occupied bins (positive and negative counted apart). */
+    public int occupiedBins() {
+        int[] n = {0};
+        forEachOccupied((key, count) -> n[0]++);
+        return n[0];
+    }
+
+    /**
+     * Serialized compactly: the occupied bins only (a feature's activations usually fill a few dozen of the 2 × 640
+     * bins), as (key, count) pairs; reading them back adds each to its bin, which is the exact merge.
+     */
+    private Object writeReplace() {
+        return new CompactForm(this);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("ActivationHistogram is read through its compact form");
+    }
+
+    private static final class CompactForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final short[] keys;
+        private final int[] counts;
+
+        CompactForm(ActivationHistogram h) {
+            int n = h.occupiedBins();
+            keys = new short[n];
+            counts = new int[n];
+            int[] at = {0};
+            h.forEachOccupied((key, count) -> {
+                keys[at[0]] = (short) key;
+                counts[at[0]++] = count;
+            });
+        }
+
+        private Object readResolve() throws java.io.ObjectStreamException {
+            if (keys.length != counts.length) throw new java.io.InvalidObjectException("ActivationHistogram: inconsistent compact form");
+            ActivationHistogram h = new ActivationHistogram();
+            try {
+                for (int i = 0; i < keys.length; i++) h.addToBin(keys[i], counts[i]);
+            } catch (IllegalArgumentException e) {
+                throw new java.io.InvalidObjectException("ActivationHistogram: " + e.getMessage());
+            }
+            return h;
+        }
+    }
+
     /** Active rows counted. */
     public long count() {
         return count;

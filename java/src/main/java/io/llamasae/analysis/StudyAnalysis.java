@@ -99,6 +99,18 @@ public final class StudyAnalysis {
     }
 
     /**
+     * Every live feature analysed in {@code mode} with {@code c}'s thresholds: one rank band over the whole dictionary,
+     * no first-stage labels and no stored samples (the labels of dashboards and of a sweep's layer-wide counts). In
+     * sound mode the Benjamini–Hochberg family is every live feature of the layer.
+     */
+    public static StudyResult everyFeature(FeatureStatistics stats, List<Sample> samples, StudyConfig c, AnalysisMode mode) {
+        StudyConfig all = new StudyConfig(c.layer(), c.layerConvention(), c.position(), List.of(new RankBand(1, stats.numFeatures())), mode,
+                c.seedThresholds(), c.soundThresholds(), c.feasibility(), c.saeDescription(), c.modelDescription(), c.datasetDescription(),
+                c.analysisDate(), 0, c.scoredTopSamples(), 0);
+        return run(stats, samples, all);
+    }
+
+    /**
      * Sound-mode counterpart of the first-stage interpretation: type = label, detected patterns = enriched
      * pattern keys (sorted), confidence high when the strongest q < maxQ/50, medium when < maxQ, else low.
      */

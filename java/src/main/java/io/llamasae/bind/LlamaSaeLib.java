@@ -145,6 +145,21 @@ public final class LlamaSaeLib {
         @MemberGetter public native @Cast("const int64_t*") LongPointer sums();
     }
 
+    /** {@code struct llama_sae_splice_sums}: the exact sums of the last spliced-in evaluation. */
+    public static final class llama_sae_splice_sums extends Pointer {
+        static { Loader.load(); }
+        public llama_sae_splice_sums() { super((Pointer) null); allocate(); }
+        public llama_sae_splice_sums(Pointer p) { super(p); }
+        private native void allocate();
+
+        @MemberGetter public native long ce_tokens();
+        @MemberGetter public native long kl_tokens();
+        @MemberGetter public native int n_layers();
+        @MemberGetter public native @Cast("const int32_t*") IntPointer layers();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer clean_ce();
+        @MemberGetter public native @Cast("const int64_t*") LongPointer sums();
+    }
+
     /** An array of {@code struct llama_sae_edit}; select elements with {@link #position(long)}. */
     public static final class llama_sae_edit extends Pointer {
         static { Loader.load(); }
@@ -290,6 +305,10 @@ public final class LlamaSaeLib {
     public static native int llama_sae_codes_k(@Const llama_sae_context ctx, int layerSlot);
     public static native @Const IntPointer llama_sae_codes_indices(@Const llama_sae_context ctx, int layerSlot);
     public static native @Const FloatPointer llama_sae_codes_values(@Const llama_sae_context ctx, int layerSlot);
+
+    public static native int llama_sae_context_eval_splice(llama_sae_context ctx, @Const IntPointer tokens, @Const IntPointer offsets,
+                                                           int nPrompts, @Const IntPointer layers, int nLayers);
+    public static native int llama_sae_context_splice_sums(@Const llama_sae_context ctx, llama_sae_splice_sums out);
 
     public static native int llama_sae_context_set_edits(llama_sae_context ctx, @Const llama_sae_edit edits, int nEdits, int mode,
                                                          @Const IntPointer positions, int nPositions,

@@ -74,9 +74,21 @@ public final class AnalyzeCommand implements Callable<Integer> {
             + "(default: <out>/validation_results_layer{L}_pos{P}.json when it exists)")
     Path validation;
 
+    @Option(names = "--codes", description = "Analyse stored codes (capture --codes-out, encode, sweep --codes) instead of running the "
+            + "model: no --model or --sae; tensors layer{L}.pos{P}")
+    Path codes;
+
+    @Option(names = "--layers", description = "With --codes: several layers, e.g. 0,3,5 (one report for all); with a model use sweep")
+    String layers;
+
     @Override
     public Integer call() throws Exception {
         AnalysisMode analysisMode = mode;
+        if (codes != null) return analyzeCodes(analysisMode);
+        if (layers != null) {
+            throw new IllegalArgumentException("--layers: with a model, analyse several layers in one pass with sweep (or give --codes)");
+        }
+        ms.require();
         LayerConvention conv = ms.layerConvention();
         Sae s = ms.loadSae();
         ms.checkSaeLayer();
@@ -118,10 +130,68 @@ public final class AnalyzeCommand implements Callable<Integer> {
             }
             StudyReportWriter.write(out, List.of(result), !noPlots, new PromptTokenContexts(m, samples, dashboardLink, 8, 2));
             var mt = pass.metrics(block, at).summary();
+            io.llamasae.report.FeatureStatsJson.writeMetrics(out, ms.layer, position, mt, null);
             System.out.printf("SAE on %d rows: explained variance %.4f, MSE %.5g, L0 %.2f, dead %.1f%%%n", mt.rows(), mt.explainedVariance(),
                     mt.mse(), mt.l0(), 100 * mt.deadFraction());
             System.out.println("report: " + out.resolve(StudyReportWriter.REPORT_NAME));
         }
         return 0;
+    }
+
+    /**
+     * {@code --codes}: the study of stored codes, without the model: the codes' rows are the samples named by the file's
+     * {@code sample_ids} (else the dataset's first N), in file order; no dashboard and no token contexts (they need the
+     * model). The JSON files are the ones {@code analyze} writes from the model for the same codes.
+     */
+    private int analyzeCodes(AnalysisMode analysisMode) throws Exception {
+        if (ms.model != null || ms.sae != null) {
+            throw new IllegalArgumentException("--codes: analyses stored codes without the model; drop --model and --sae");
+        }
+        if (layers != null && ms.layer != null) throw new IllegalArgumentException("--layer / --layers: give one of them");
+        if (layers == null && ms.layer == null) throw new IllegalArgumentException("--codes: expected --layer L (or --layers 0,3) but found neither");
+        List<Integer> layerList = layers != null ? CaptureSpec.parseInts(layers, "--layers") : List.of(ms.layer);
+        LayerConvention conv = ms.layerConvention();
+        List<Sample> all = data.read();
+        List<StudyResult> results = new java.util.ArrayList<>();
+        try (io.llamasae.sae.CodesFile cf = io.llamasae.sae.CodesFile.open(codes)) {
+            List<Sample> samples = codesSamples(cf, all);
+            int f = cf.numLatents().orElseThrow(() -> new IllegalArgumentException(codes + ": __metadata__ n_latents: expected the "
+                    + "dictionary size (written by capture, encode and sweep) but found none"));
+            for (int layer : layerList) {
+                String prefix = "layer" + layer + ".pos" + RowBlock.position(position).label();
+                long[] shape = cf.shape(prefix);
+                if (shape[0] != samples.size()) {
+                    throw new IllegalArgumentException(codes + ": " + prefix + ": expected one row per sample (" + samples.size() + ") but found "
+                            + shape[0]);
+                }
+                FeatureStatistics stats = cf.statistics(prefix, f, 100, r -> r);
+                StudyConfig cfg = StudyConfig.builder().layer(layer).layerConvention(conv == LayerConvention.HF ? "hf hidden_states" : "llama.cpp block")
+                        .position(position).bands(ranks).mode(analysisMode).saeDescription("K=" + shape[1] + ", d=" + f)
+                        .modelDescription("stored codes " + codes.getFileName())
+                        .datasetDescription(samples.size() + " samples from " + data.file().getFileName()).build();
+                results.add(StudyAnalysis.run(stats, samples, cfg));
+            }
+        }
+        StudyReportWriter.write(out, results, !noPlots);
+        System.out.println("report: " + out.resolve(StudyReportWriter.REPORT_NAME));
+        return 0;
+    }
+
+    /** The samples of the codes' rows: by the file's sample_ids (each must be in the dataset), else the dataset's first rows. */
+    private List<Sample> codesSamples(io.llamasae.sae.CodesFile cf, List<Sample> dataset) {
+        java.util.Optional<List<String>> ids = cf.sampleIds();
+        if (ids.isEmpty()) return dataset;
+        java.util.Map<String, Sample> byId = new java.util.HashMap<>();
+        for (Sample s : dataset) byId.putIfAbsent(s.id(), s);
+        List<Sample> out = new java.util.ArrayList<>(ids.get().size());
+        for (String id : ids.get()) {
+            Sample s = byId.get(id);
+            if (s == null) {
+                throw new IllegalArgumentException(codes + ": __metadata__ sample_ids: expected every sample in --dataset " + data.file()
+                        + " but found '" + id + "' missing");
+            }
+            out.add(s);
+        }
+        return out;
     }
 }

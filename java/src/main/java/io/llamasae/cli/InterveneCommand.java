@@ -96,6 +96,7 @@ public final class InterveneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ms.require();
         // everything that can be checked without the model comes first
         LayerConvention conv = ms.layerConvention();
         checkLayer(ms.layer, conv);

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
         description = "Sparse-autoencoder feature analysis inside llama.cpp's forward pass.",
         subcommands = {InfoCommand.class, CaptureCommand.class, TrainCommand.class, EncodeCommand.class,
                 StatsCommand.class, ClassifyCommand.class, AnalyzeCommand.class, InterveneCommand.class,
-                ValidateCommand.class, DemoCommand.class, SynthCommand.class, TrainLmCommand.class, EvalLmCommand.class,
-                CommandLine.HelpCommand.class})
+                ValidateCommand.class, SweepCommand.class, DemoCommand.class, SynthCommand.class, TrainLmCommand.class,
+                EvalLmCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {

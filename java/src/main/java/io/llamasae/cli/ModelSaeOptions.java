@@ -13,10 +13,11 @@ import picocli.CommandLine.Option;
 
 /** Model, SAE and layer options shared by analyze, intervene and validate ({@code @Mixin}). */
 public final class ModelSaeOptions {
-    @Option(names = "--model", required = true, description = "GGUF model file")
+    // --model, --sae and --layer are required (require()) except by analyze --codes, which reads stored codes
+    @Option(names = "--model", description = "GGUF model file")
     Path model;
 
-    @Option(names = "--sae", required = true, description = "SAE directory or .safetensors file")
+    @Option(names = "--sae", description = "SAE directory or .safetensors file")
     Path sae;
 
     @Option(names = "--sae-format", converter = Converters.SaeFormatName.class,
@@ -26,8 +27,8 @@ public final class ModelSaeOptions {
     @Option(names = "--k", converter = Converters.Positive.class, description = "Top-K of the SAE (default: from its config)")
     Integer k;
 
-    @Option(names = "--layer", required = true, description = "Layer the SAE belongs to (see --layer-convention)")
-    int layer;
+    @Option(names = "--layer", description = "Layer the SAE belongs to (see --layer-convention)")
+    Integer layer;
 
     @Option(names = "--layer-convention", defaultValue = "llama.cpp", converter = Converters.Convention.class,
             description = "llama.cpp (block index, default) or hf (hidden_states)")
@@ -36,6 +37,16 @@ public final class ModelSaeOptions {
     @Option(names = "--allow-layer-mismatch",
             description = "Attach the SAE at --layer even when its cfg.json says it was trained at another layer")
     boolean allowLayerMismatch;
+
+    /** Fails with a one-line message (exit code 2) naming the missing options among --model, --sae and --layer. */
+    void require() {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        if (model == null) missing.add("'--model=<model>'");
+        if (sae == null) missing.add("'--sae=<sae>'");
+        if (layer == null) missing.add("'--layer=<layer>'");
+        if (!missing.isEmpty()) throw new IllegalArgumentException("Missing required option" + (missing.size() > 1 ? "s: " : ": ")
+                + String.join(", ", missing));
+    }
 
     /** Loads the SAE (format detected unless --sae-format; k from its config unless --k). */
     Sae loadSae() throws IOException {

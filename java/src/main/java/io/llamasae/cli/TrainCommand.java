@@ -3,11 +3,14 @@ package io.llamasae.cli;
 import io.llamasae.engine.LayerConvention;
 import io.llamasae.sae.Activation;
 import io.llamasae.sae.safetensors.SafetensorsReader;
+import io.llamasae.sae.train.ActivationSource;
 import io.llamasae.sae.train.BDecInit;
+import io.llamasae.sae.train.ConcatenatedActivations;
 import io.llamasae.sae.train.SafetensorsActivations;
 import io.llamasae.sae.train.TopKSaeTrainer;
 import io.llamasae.sae.train.TrainConfig;
 import io.llamasae.sae.train.TrainResult;
+import io.llamasae.sweep.HeldOutMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -38,8 +41,26 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--activations", required = true, paramLabel = "A", description = "activations safetensors file")
     Path activations;
 
-    @Option(names = "--layer", required = true, paramLabel = "L", description = "layer index of tensor layer{L}.pos{P}")
-    int layer;
+    @Option(names = "--layer", paramLabel = "L", description = "layer index of tensor layer{L}.pos{P}")
+    Integer layer;
+
+    @Option(names = "--layers", description = "several layers instead of --layer: 0,3,5 or all (every layer{L}.pos{P} in the file); "
+            + "each model goes to OUT/[k{K}-f{F}/]layer{L}/, the layout sweep --saes reads")
+    String layers;
+
+    @Option(names = "--holdout", defaultValue = "0", description = "share of the rows (the last samples) left out of training and "
+            + "evaluated: heldout_metrics.json (default: ${DEFAULT-VALUE}, none)")
+    double holdout;
+
+    @Option(names = "--model", description = "with --holdout: also the spliced-in evaluation (CE loss recovered, KL) of the trained SAEs "
+            + "on the held-out samples' prompts, run through this GGUF model")
+    Path model;
+
+    @Option(names = "--dataset", description = "with --model: the dataset the activations were captured from (prompts by sample id)")
+    Path dataset;
+
+    @Option(names = "--ce-samples", defaultValue = "256", description = "with --model: held-out prompts evaluated (default ${DEFAULT-VALUE})")
+    int ceSamples;
 
     @Option(names = "--position", required = true, paramLabel = "P", description = "position of tensor layer{L}.pos{P}")
     int position;
@@ -87,13 +108,31 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder")
     Path out;
 
+    /** The grid's folder names, k{K}-f{F}, in config order. */
+    private static List<String> dirs(List<TrainConfig> configs) {
+        return configs.stream().map(c -> "k" + c.k() + "-f" + c.latents()).toList();
+    }
+
+    /** --layer, or --layers (a list, or all: every layer{L}.pos{P} tensor of the file). */
+    private List<Integer> layerList(SafetensorsReader reader) {
+        if (layers == null) return List.of(layer);
+        if (!layers.trim().equalsIgnoreCase("all")) return io.llamasae.engine.CaptureSpec.parseInts(layers, "--layers");
+        List<Integer> out = new ArrayList<>();
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile("layer(\\d+)\\.pos" + java.util.regex.Pattern.quote(Integer.toString(position)));
+        for (String name : reader.tensors().keySet()) {
+            java.util.regex.Matcher m = p.matcher(name);
+            if (m.matches()) out.add(Integer.parseInt(m.group(1)));
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException(activations + ": expected tensors layer{L}.pos" + position + " but found none");
+        return out.stream().sorted().toList();
+    }
+
     @Override
     public Integer call() {
         PrintWriter err = spec != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
         PrintWriter outw = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
         try {
             List<TrainConfig> configs = new ArrayList<>();
-            List<String> dirs = new ArrayList<>();
             Activation act = activation;
             for (int f : latents) {
                 for (int k : ks) {
@@ -104,44 +143,86 @@ public final class TrainCommand implements Callable<Integer> {
                         b.lr(lr);
                     }
                     configs.add(b.build());
-                    dirs.add("k" + k + "-f" + f);
                 }
             }
-            String tensor = SafetensorsActivations.tensorName(layer, position);
+            if ((layer == null) == (layers == null)) throw new IllegalArgumentException("--layer / --layers: expected exactly one of them");
+            if (!(holdout >= 0 && holdout < 1)) throw new IllegalArgumentException("--holdout: expected a share in [0, 1) but found " + holdout);
+            if (model != null && (holdout == 0 || dataset == null)) {
+                throw new IllegalArgumentException("--model: the spliced-in evaluation runs on held-out samples: give --holdout > 0 and --dataset");
+            }
+            if (ceSamples < 1) throw new IllegalArgumentException("--ce-samples: expected >= 1 but found " + ceSamples);
             try (SafetensorsReader reader = SafetensorsReader.open(activations)) {
-                if (!reader.has(tensor)) {
-                    throw new IllegalArgumentException(activations + ": tensor '" + tensor + "': expected present "
-                            + "(from --layer/--position) but found only " + reader.tensors().keySet());
-                }
-                SafetensorsActivations src = new SafetensorsActivations(reader, tensor);
-                List<TrainResult> results = TopKSaeTrainer.trainGrid(src, configs, outw::println);
-                Map<String, Object> extra = new LinkedHashMap<>();
-                // The SAE records the llama.cpp block it reads (TransformerLens/SAELens naming), so it
-                // can be refused when attached at another layer; --layer is in the file's convention.
                 LayerConvention conv = LayerConvention.parse(reader.metadata().getOrDefault("layer_convention", "llama.cpp"));
-                int block = conv == LayerConvention.HF ? layer - 1 : layer;
-                extra.put("hook_name", "blocks." + block + ".hook_resid_post");
-                extra.put("hook_layer", block);
-                extra.put("hook_position", position);
-                extra.put("activations", activations.toString());
-                extra.put("activations_tensor", tensor);
-                extra.put("activations_metadata", reader.metadata());
-                boolean grid = results.size() > 1;
-                for (int i = 0; i < results.size(); i++) {
-                    Path dir = grid ? out.resolve(dirs.get(i)) : out;
-                    TopKSaeTrainer.writeResult(results.get(i), dir, extra);
-                    var m = results.get(i).finalMetrics();
-                    outw.printf("%s: k=%d F=%d EV=%.4f MSE=%.5g L0=%.1f dead=%.3f%n", dir,
-                            results.get(i).config().k(), results.get(i).config().latents(), m.explainedVariance(),
-                            m.mse(), m.l0(), m.deadFraction());
+                List<Integer> layerList = layerList(reader);
+                boolean grid = configs.size() > 1;
+                long samples = -1;
+                Map<Integer, List<Path>> saved = new java.util.TreeMap<>();   // layer -> one folder per grid point
+                Map<Path, io.llamasae.sae.MetricsSummary> heldOut = new LinkedHashMap<>();
+                long heldRows = 0;
+                for (int l : layerList) {
+                    String tensor = SafetensorsActivations.tensorName(l, position);
+                    if (!reader.has(tensor)) {
+                        throw new IllegalArgumentException(activations + ": tensor '" + tensor + "': expected present "
+                                + "(from --layer/--layers and --position) but found only " + reader.tensors().keySet());
+                    }
+                    SafetensorsActivations all = new SafetensorsActivations(reader, tensor);
+                    samples = all.rows();
+                    long held = Math.round(holdout * all.rows());
+                    if (all.rows() - held < 1 || (holdout > 0 && held < 1)) {
+                        throw new IllegalArgumentException("--holdout " + holdout + ": expected it to leave rows to train on and to hold out of "
+                                + all.rows() + " but found " + (all.rows() - held) + " and " + held);
+                    }
+                    ActivationSource src = held == 0 ? all
+                            : new ConcatenatedActivations(List.of(new ConcatenatedActivations.Part(all, 0, all.rows() - held)));
+                    List<TrainResult> results = TopKSaeTrainer.trainGrid(src, configs, outw::println);
+                    Map<String, Object> extra = new LinkedHashMap<>();
+                    // The SAE records the llama.cpp block it reads (TransformerLens/SAELens naming), so it
+                    // can be refused when attached at another layer; --layer is in the file's convention.
+                    int block = conv == LayerConvention.HF ? l - 1 : l;
+                    extra.put("hook_name", "blocks." + block + ".hook_resid_post");
+                    extra.put("hook_layer", block);
+                    extra.put("hook_position", position);
+                    extra.put("activations", activations.toString());
+                    extra.put("activations_tensor", tensor);
+                    extra.put("activations_metadata", reader.metadata());
+                    if (held > 0) extra.put("heldout_rows", held);
+                    List<Path> dirs = new ArrayList<>();
+                    for (int i = 0; i < results.size(); i++) {
+                        Path dir = layers == null ? (grid ? out.resolve(dirs(configs).get(i)) : out)
+                                : (grid ? out.resolve(dirs(configs).get(i)).resolve("layer" + l) : out.resolve("layer" + l));
+                        TopKSaeTrainer.writeResult(results.get(i), dir, extra);
+                        var m = results.get(i).finalMetrics();
+                        outw.printf("%s: k=%d F=%d EV=%.4f MSE=%.5g L0=%.1f dead=%.3f%n", dir,
+                                results.get(i).config().k(), results.get(i).config().latents(), m.explainedVariance(),
+                                m.mse(), m.l0(), m.deadFraction());
+                        if (held > 0) {
+                            var h = TopKSaeTrainer.evaluate(results.get(i).sae(), new ConcatenatedActivations(
+                                    List.of(new ConcatenatedActivations.Part(all, all.rows() - held, held))));
+                            heldOut.put(dir, h);
+                            heldRows = held;
+                            outw.printf("%s: held-out %d rows: EV=%.4f MSE=%.5g L0=%.1f%n", dir, held, h.explainedVariance(), h.mse(), h.l0());
+                        }
+                        dirs.add(dir);
+                    }
+                    saved.put(l, dirs);
+                    if (grid && layers == null) TopKSaeTrainer.writeGridSummary(results, dirs(configs), out.resolve("grid.json"));
                 }
-                if (grid) {
-                    TopKSaeTrainer.writeGridSummary(results, dirs, out.resolve("grid.json"));
+                Map<Path, io.llamasae.sae.SplicedLoss.Summary> spliced = model == null ? Map.of()
+                        : HeldOutMetrics.splice(model, dataset, reader, conv, saved, (int) (samples - heldRows), ceSamples, 16);
+                for (var h : heldOut.entrySet()) {
+                    var sp = spliced.get(h.getKey());
+                    HeldOutMetrics.write(h.getKey(), h.getValue(), heldRows, sp);
+                    if (sp != null) {
+                        outw.printf("%s: spliced in on %d held-out prompts: CE clean %.4f, spliced %.4f, zero-ablated %.4f, CE loss recovered "
+                                + "%.4f, KL %.5f%n", h.getKey(), Math.min(ceSamples, heldRows), sp.cleanCe(), sp.splicedCe(), sp.zeroCe(),
+                                sp.ceLossRecovered(), sp.splicedKl());
+                    }
                 }
             }
             outw.flush();
             return 0;
-        } catch (IOException | IllegalArgumentException | UncheckedIOException | ArithmeticException e) {
+        } catch (IOException | IllegalArgumentException | UncheckedIOException | ArithmeticException
+                 | io.llamasae.engine.LlamaSaeException e) {
             err.println("llama-sae train: " + CliErrors.oneLine(e.getMessage()));
             err.flush();
             return 2;

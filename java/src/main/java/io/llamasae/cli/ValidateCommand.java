@@ -117,8 +117,47 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Report folder")
     Path out;
 
+    @Option(names = "--layers", description = "Validate several layers, e.g. 0,3,5 or all: --sae is then a folder of layer{L} SAEs "
+            + "(as sweep --saes), each layer's report goes to OUT/layer{L}/; top-N ablations only (no per-feature options)")
+    String layers;
+
     @Override
     public Integer call() throws Exception {
+        if (layers == null) return validate();
+        if (!amplify.isEmpty() || !swap.isEmpty() || !operation.isEmpty() || !specialized.isEmpty()) {
+            throw new IllegalArgumentException("--layers: --amplify, --swap, --operation and --specialized name features of one layer; "
+                    + "validate that layer with --layer");
+        }
+        if (ms.layer != null) throw new IllegalArgumentException("--layer / --layers: give one of them");
+        if (ms.model == null || ms.sae == null) throw new IllegalArgumentException("--layers: expected --model and --sae (a folder of layer{L} SAEs)");
+        int nLayer;
+        try (Model m = Model.load(ms.model, 0)) {
+            nLayer = m.info().nLayer();
+        }
+        java.util.Optional<List<Integer>> wanted = layers.trim().equalsIgnoreCase("all") ? java.util.Optional.empty()
+                : java.util.Optional.of(io.llamasae.engine.CaptureSpec.parseInts(layers, "--layers"));
+        var found = io.llamasae.sae.LayerSaes.find(ms.sae, ms.layerConvention(), nLayer, wanted, false);
+        Path base = out;
+        Path saes = ms.sae;
+        int worst = 0;
+        try {
+            for (var e : found.entrySet()) {
+                ms.layer = ms.layerConvention().fromBlock(e.getKey());
+                ms.sae = e.getValue().path();
+                out = base.resolve("layer" + ms.layer);
+                worst = Math.max(worst, validate());
+            }
+        } finally {
+            out = base;
+            ms.sae = saes;
+            ms.layer = null;
+        }
+        return worst;
+    }
+
+    /** Validates one layer (--layer, the SAE --sae) into --out. */
+    private int validate() throws Exception {
+        ms.require();
         // everything that can be checked without the model comes first
         LayerConvention conv = ms.layerConvention();
         InterveneCommand.checkLayer(ms.layer, conv);

@@ -3,7 +3,6 @@ package io.llamasae.dashboard;
 import io.llamasae.analysis.AnalysisMode;
 import io.llamasae.analysis.FeatureAnalysis;
 import io.llamasae.analysis.FeatureStatistics;
-import io.llamasae.analysis.RankBand;
 import io.llamasae.analysis.StudyAnalysis;
 import io.llamasae.analysis.StudyConfig;
 import io.llamasae.analysis.StudyResult;
@@ -34,10 +33,7 @@ public final class DashboardLabels {
     }
 
     private static Map<Integer, FeatureAnalysis> run(FeatureStatistics stats, List<Sample> samples, StudyConfig c, AnalysisMode mode) {
-        StudyConfig all = new StudyConfig(c.layer(), c.layerConvention(), c.position(), List.of(new RankBand(1, stats.numFeatures())), mode,
-                c.seedThresholds(), c.soundThresholds(), c.feasibility(), c.saeDescription(), c.modelDescription(), c.datasetDescription(),
-                c.analysisDate(), 0, c.scoredTopSamples(), 0);
-        StudyResult r = StudyAnalysis.run(stats, samples, all);
+        StudyResult r = StudyAnalysis.everyFeature(stats, samples, c, mode);
         Map<Integer, FeatureAnalysis> out = new HashMap<>();
         for (FeatureAnalysis f : r.bands().get(0).features()) out.put(f.featureId(), f);
         return out;

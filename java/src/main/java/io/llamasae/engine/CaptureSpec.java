@@ -82,7 +82,25 @@ public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean
         return new CaptureSpec(layers, prompt, false, generated);
     }
 
-    static List<Integer> parseInts(String text, String option) {
+    /**
+     * Parses fixed prompt positions ({@code "3"}, {@code "-1"}, {@code "3,-1"}) for commands that analyse one row per
+     * sample and position (a sweep): {@code all} and generated steps are refused, so are duplicates.
+     */
+    public static List<Integer> parseFixedPositions(String text, String option) {
+        String t = text.trim();
+        if (t.equalsIgnoreCase("all") || t.matches("(?i).*(^|,)\\s*g.*")) {
+            throw new IllegalArgumentException(option + ": expected fixed token positions such as 3 or 3,-1 (one row per sample and "
+                    + "position) but found '" + text + "'");
+        }
+        List<Integer> out = parseInts(t, option);
+        if (out.stream().distinct().count() != out.size()) {
+            throw new IllegalArgumentException(option + ": expected distinct positions but found '" + text + "'");
+        }
+        return out;
+    }
+
+    /** Parses a comma-separated list of integers; {@code option} names the option in messages. */
+    public static List<Integer> parseInts(String text, String option) {
         List<Integer> out = new ArrayList<>();
         for (String part : text.split(",")) {
             String p = part.trim();

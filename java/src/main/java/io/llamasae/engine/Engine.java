@@ -3,6 +3,7 @@ package io.llamasae.engine;
 import io.llamasae.bind.LlamaSaeLib;
 import io.llamasae.bind.LlamaSaeLib.llama_sae_context;
 import io.llamasae.bind.LlamaSaeLib.llama_sae_context_params;
+import io.llamasae.sae.SplicedLoss;
 import java.util.List;
 import java.util.Set;
 import org.bytedeco.javacpp.IntPointer;
@@ -203,6 +204,33 @@ public final class Engine implements AutoCloseable {
             LlamaSaeException.check(LlamaSaeLib.llama_sae_context_run(handle(), packed.tokens(), packed.offsets(), prompts.size()), "run");
         }
         return new RunResult(this, runCount, capture, prompts.size());
+    }
+
+    /**
+     * Spliced-in evaluation of the SAEs attached at {@code blocks} over tokenized prompts: the clean model's
+     * next-token cross-entropy, and per block the cross-entropy and KL divergence to the clean distribution
+     * with the block's residual at every token replaced by its SAE's reconstruction, and by zeros. Computed
+     * in the engine where the logits are (1 + 2 · blocks decodes per decode call, logits at every token);
+     * captures and interventions are left as they are, the last run's results are invalidated.
+     *
+     * @return this call's exact sums, to merge into a running total
+     */
+    public SplicedLoss evalSplice(List<int[]> prompts, List<Integer> blocks) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("eval_splice: no prompts");
+        checkAttachedOpen();
+        SplicedLoss out = new SplicedLoss(blocks);
+        int[] layers = blocks.stream().mapToInt(Integer::intValue).toArray();
+        try (PackedPrompts packed = PackedPrompts.of(prompts); IntPointer l = new IntPointer(layers.length);
+             LlamaSaeLib.llama_sae_splice_sums sums = new LlamaSaeLib.llama_sae_splice_sums()) {
+            l.put(layers);
+            runCount++;
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_eval_splice(handle(), packed.tokens(), packed.offsets(), prompts.size(), l,
+                    layers.length), "eval_splice");
+            LlamaSaeException.check(LlamaSaeLib.llama_sae_context_splice_sums(handle(), sums), "splice_sums");
+            out.mergePartial(sums.ce_tokens(), sums.kl_tokens(), sums.clean_ce().capacity(2).asBuffer(),
+                    sums.sums().capacity(8L * layers.length).asBuffer());
+        }
+        return out;
     }
 
     /** Prompts concatenated into native memory: tokens, and offsets [n + 1] where prompt i starts. */

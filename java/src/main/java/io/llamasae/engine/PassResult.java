@@ -11,11 +11,15 @@ import java.util.Map;
 /**
  * The mergeable results of a {@link Pass}: feature statistics and SAE metrics per (layer, row block),
  * accumulated from the engine's per-run statistics with exact sums, so results of partitions of a
- * dataset merge ({@link #merge}) into exactly the result of one pass over all of it.
+ * dataset merge ({@link #merge}) into exactly the result of one pass over all of it. Serializable:
+ * partition results travel to the process that merges them (Spark), and resumable runs checkpoint
+ * them.
  */
-public final class PassResult {
+public final class PassResult implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** A (llama.cpp block, row block) pair: one analysed (layer, position). */
-    public record Key(int block, RowBlock rows) {}
+    public record Key(int block, RowBlock rows) implements java.io.Serializable {}
 
     private final Map<Key, FeatureStatistics> statistics = new LinkedHashMap<>();
     private final Map<Key, SaeMetrics> metrics = new LinkedHashMap<>();
@@ -34,6 +38,20 @@ public final class PassResult {
                 if (mets) metrics.put(key, new SaeMetrics(sae.sae().d(), sae.sae().numLatents()));
             }
         }
+    }
+
+    private PassResult() {}
+
+    /**
+     * Results accumulated elsewhere (benchmarks and tests that build statistics without a pass): the same keys in
+     * both maps, in the order given.
+     */
+    public static PassResult of(Map<Key, FeatureStatistics> statistics, Map<Key, SaeMetrics> metrics, long prompts) {
+        PassResult r = new PassResult();
+        r.statistics.putAll(statistics);
+        r.metrics.putAll(metrics);
+        r.prompts = prompts;
+        return r;
     }
 
     /** Feature statistics of one (layer, row block) ({@link PassOutput#STATISTICS}). */

@@ -13,7 +13,7 @@ import java.util.List;
  * @param value the position ({@link Kind#POSITION}, negative = from the end) or the 1-based step
  *              ({@link Kind#GENERATED}); 0 for {@link Kind#ALL}
  */
-public record RowBlock(Kind kind, int value) {
+public record RowBlock(Kind kind, int value) implements java.io.Serializable {
     public enum Kind { POSITION, ALL, GENERATED }
 
     public static RowBlock position(int p) {

@@ -112,6 +112,21 @@ public final class ReferenceLlama {
      * @param tokens token ids: [n_tokens], each in [0, n_vocab)
      */
     public Result forward(int[] tokens) {
+        return forward(tokens, null);
+    }
+
+    /** Replaces a block's output rows before the next block reads them (a spliced-in SAE, a zero ablation). */
+    @FunctionalInterface
+    public interface ResidualEdit {
+        /** {@code rows: [n_tokens][n_embd]} of block {@code layer}'s output, edited in place. */
+        void apply(int layer, double[][] rows);
+    }
+
+    /**
+     * As {@link #forward(int[])}, with {@code edit} (may be null) applied to every block's output: the
+     * edited rows are what the next block (and {@link Result#layerOutputs()}) sees.
+     */
+    public Result forward(int[] tokens, ResidualEdit edit) {
         int n = tokens.length;
         int e = hp.nEmbd();
         int hd = hp.headDim();
@@ -208,6 +223,7 @@ public final class ReferenceLlama {
                 next[t] = out;
             }
             x = next;
+            if (edit != null) edit.apply(il, x);
             layerOut[il] = copy(x);
         }
         // result_norm then result_output (logits)

@@ -29,7 +29,7 @@ import java.util.Map;
  */
 public final class MarkdownReport {
     /** Types in table order; seed mode never produces the last two. */
-    static final List<String> TYPE_ORDER = List.of(SeedRules.GENERAL, SeedRules.OPERATION_SPECIALIZED, SeedRules.VALUE_SPECIALIZED,
+    public static final List<String> TYPE_ORDER = List.of(SeedRules.GENERAL, SeedRules.OPERATION_SPECIALIZED, SeedRules.VALUE_SPECIALIZED,
             SoundRules.SEQUENCE_SPECIALIZED, SeedRules.HIGHLY_SPECIALIZED, SoundRules.INSUFFICIENT_EVIDENCE);
 
     private MarkdownReport() {

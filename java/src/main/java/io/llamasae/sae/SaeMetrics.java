@@ -168,7 +168,16 @@ public final class SaeMetrics implements Serializable {
         return new BigDecimal(num).divide(new BigDecimal(n.shiftLeft(80)), MathContext.DECIMAL128).doubleValue();
     }
 
-    /** The metrics so far (NaN for ratios over zero rows or zero variance). */
+    /**
+     * Whether the rows have no variance to explain: below 2^-30 of their sum of squares, the data's total variance is
+     * what rounding every value to the exact sums' resolution leaves of identical rows (a position holding the same
+     * token in every prompt), and explained variance would divide by that noise.
+     */
+    private boolean noVariance(double tv) {
+        return !(tv > 0x1p-30 * ExactSum.toDouble(sums, SUM_SQ));
+    }
+
+    /** The metrics so far (NaN for ratios over zero rows, and explained variance of rows without variance). */
     public MetricsSummary summary() {
         int dead = 0;
         for (long c : activeCount) {
@@ -180,7 +189,7 @@ public final class SaeMetrics implements Serializable {
         double tv = totalVariance();
         return new MetricsSummary(rows,
                 rows == 0 ? Double.NaN : sse / ((double) rows * d),
-                tv == 0 ? Double.NaN : 1.0 - sse / tv,
+                noVariance(tv) ? Double.NaN : 1.0 - sse / tv,
                 rows == 0 ? Double.NaN : ExactSum.toDouble(sums, COS) / rows,
                 rows == 0 ? Double.NaN : (double) activeSlots / rows,
                 (double) dead / numLatents, dead);

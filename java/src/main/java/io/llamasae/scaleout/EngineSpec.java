@@ -50,7 +50,7 @@ public record EngineSpec(String model, Map<Integer, String> saes, String saeForm
             for (Map.Entry<Integer, String> s : saes.entrySet()) {
                 Sae sae = SaeLoader.load(Path.of(s.getValue()), saeFormat == null ? Optional.empty() : Optional.of(SaeFormat.parse(saeFormat)),
                         k == null ? OptionalInt.empty() : OptionalInt.of(k));
-                sae.checkWidth(m.info().nEmbd());
+                io.llamasae.sae.LayerSaes.check(sae, m.info().nEmbd(), Path.of(s.getValue()));
                 loaded.put(s.getKey(), NativeSae.of(sae));
             }
             return new LoadedEngine(m, e, loaded, device);

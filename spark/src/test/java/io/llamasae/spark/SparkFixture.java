@@ -4,13 +4,12 @@ import io.llamasae.data.Sample;
 import io.llamasae.data.SyntheticArithmeticGenerator;
 import io.llamasae.model.TestModelConfig;
 import io.llamasae.model.TestModelGenerator;
-import io.llamasae.sae.Activation;
+import io.llamasae.sae.RandomSaes;
 import io.llamasae.sae.Sae;
 import io.llamasae.sae.SaeLensWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 /**
  * Inputs the Spark tests share, made on the spot: a generated 3-block llama-architecture model, synthetic GSM8K-style
@@ -42,17 +41,6 @@ public final class SparkFixture {
 
     /** A Top-K (ReLU) SAE with Gaussian weights scaled by 1/sqrt(fan-in) and small biases. */
     public static Sae randomSae(long seed, int d, int latents, int k) {
-        Random rng = new Random(seed);
-        float[] wEnc = new float[latents * d];
-        float[] wDec = new float[latents * d];
-        float[] bEnc = new float[latents];
-        float[] bDec = new float[d];
-        for (int i = 0; i < wEnc.length; i++) {
-            wEnc[i] = (float) (rng.nextGaussian() / Math.sqrt(d));
-            wDec[i] = (float) (rng.nextGaussian() / Math.sqrt(latents));
-        }
-        for (int i = 0; i < latents; i++) bEnc[i] = (float) (0.01 * rng.nextGaussian());
-        for (int i = 0; i < d; i++) bDec[i] = (float) (0.01 * rng.nextGaussian());
-        return new Sae(d, latents, wEnc, bEnc, wDec, bDec, null, Activation.TOPK_RELU, k);
+        return RandomSaes.gaussian(seed, d, latents, k);
     }
 }

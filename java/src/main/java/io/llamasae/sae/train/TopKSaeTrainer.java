@@ -199,6 +199,22 @@ public final class TopKSaeTrainer {
         }
     }
 
+    /** Metrics of {@code sae} over every row of {@code src} (read in chunks): held-out rows, another data set. */
+    public static MetricsSummary evaluate(Sae sae, ActivationSource src) throws IOException {
+        if (src.dim() != sae.d()) {
+            throw new IllegalArgumentException(src.describe() + ": expected rows of the SAE's width " + sae.d() + " but found " + src.dim());
+        }
+        SaeMetrics m = new SaeMetrics(sae.d(), sae.numLatents());
+        int chunkRows = (int) Math.max(1, Math.min(4096, src.rows()));
+        float[] chunk = new float[Math.multiplyExact(chunkRows, src.dim())];
+        for (long first = 0; first < src.rows(); first += chunkRows) {
+            int count = (int) Math.min(chunkRows, src.rows() - first);
+            src.read(first, count, chunk);
+            evaluate(sae, chunk, count, m);
+        }
+        return m.summary();
+    }
+
     private static void evaluate(Sae sae, float[] x, int n, SaeMetrics into) {
         SparseCodes codes = Encoders.defaultEncoder().encode(sae, x, n, sae.defaultK());
         float[] xHat = JavaEncoder.decode(sae, codes);

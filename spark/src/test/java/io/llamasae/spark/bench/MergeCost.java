@@ -2,16 +2,20 @@ package io.llamasae.spark.bench;
 
 import io.llamasae.analysis.FeatureStatistics;
 import io.llamasae.sae.SaeMetrics;
-import io.llamasae.spark.BlockStatistics;
+import io.llamasae.engine.PassResult;
+import io.llamasae.engine.RowBlock;
+import io.llamasae.sweep.SweepResult;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 
 /**
- * The driver's cost per partition: deserialize one partition's {@link BlockStatistics} and merge it into the running
+ * The driver's cost per partition: deserialize one partition's {@link SweepResult} and merge it into the running
  * total, for a sweep's shape (layers × latents, top-N heaps full, i.e. the worst case). Prints the serialized size and
  * the median time per partition.
  *
@@ -31,12 +35,12 @@ public final class MergeCost {
         for (int p = 0; p <= reps; p++) {
             partitions[p] = serialize(partition(layers, latents, d, topN, p));
         }
-        BlockStatistics total = (BlockStatistics) deserialize(partitions[0]);
+        SweepResult total = (SweepResult) deserialize(partitions[0]);
         double[] seconds = new double[reps];
         double[] deser = new double[reps];
         for (int p = 1; p <= reps; p++) {
             long t0 = System.nanoTime();
-            BlockStatistics next = (BlockStatistics) deserialize(partitions[p]);
+            SweepResult next = (SweepResult) deserialize(partitions[p]);
             long t1 = System.nanoTime();
             total.merge(next);
             long t2 = System.nanoTime();
@@ -51,11 +55,12 @@ public final class MergeCost {
     }
 
     /** Statistics of one partition in which every latent fired often enough to fill its top-N heap (the worst case). */
-    static BlockStatistics partition(int layers, int latents, int d, int topN, int seed) {
+    static SweepResult partition(int layers, int latents, int d, int topN, int seed) {
         Random rng = new Random(seed);
         int k = 64;
         int rows = Math.max(topN * latents / k + 1, 1);
-        BlockStatistics out = new BlockStatistics();
+        Map<PassResult.Key, FeatureStatistics> stats = new LinkedHashMap<>();
+        Map<PassResult.Key, SaeMetrics> metrics = new LinkedHashMap<>();
         for (int l = 0; l < layers; l++) {
             FeatureStatistics f = new FeatureStatistics(latents, topN);
             SaeMetrics m = new SaeMetrics(d, latents);
@@ -86,9 +91,10 @@ public final class MergeCost {
                 }
                 m.addRow(x, 0, x, 0, rowIdx, rowVal, 0, k);
             }
-            out.put(l, f, m);
+            stats.put(new PassResult.Key(l, RowBlock.position(-1)), f);
+            metrics.put(new PassResult.Key(l, RowBlock.position(-1)), m);
         }
-        return out;
+        return new SweepResult(PassResult.of(stats, metrics, rows), null);
     }
 
     static byte[] serialize(Object o) throws Exception {

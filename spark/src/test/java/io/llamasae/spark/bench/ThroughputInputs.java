@@ -8,7 +8,7 @@ import io.llamasae.sae.SaeLensWriter;
 import java.nio.file.Path;
 
 /**
- * Inputs for timing {@code spark-stats} at 1 and 2 executors: a generated llama-architecture model, synthetic
+ * Inputs for timing {@code sweep --spark} at 1 and 2 executors: a generated llama-architecture model, synthetic
  * problems, and a random Top-K SAE per block under {@code DIR/saes/layer{L}}.
  *
  * <pre>java -cp spark/target/test-classes:spark/target/llama-sae-spark.jar io.llamasae.spark.bench.ThroughputInputs \
