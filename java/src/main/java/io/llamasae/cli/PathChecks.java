@@ -14,8 +14,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * Checks the path options of every command before it runs, from picocli's model of the command,
  * so commands added later get the same checks without code of their own:
  * <ul>
- *   <li>an output is an option whose longest name ends in {@code out} ({@code --out},
- *       {@code --codes-out}) or whose field is marked {@link Output}; every other option holding a
+ *   <li>an output is an option whose longest name is {@code --out} or ends in {@code -out}
+ *       ({@code --codes-out}; not {@code --heldout}) or whose field is marked {@link Output}; every other option holding a
  *       {@link Path} is an input;</li>
  *   <li>an input must exist and be a regular file or a folder (a named pipe would block forever);</li>
  *   <li>an output must not be an input, lie inside an input folder, or equal another output
@@ -51,7 +51,8 @@ final class PathChecks {
     }
 
     static boolean isOutput(OptionSpec o) {
-        return o.longestName().endsWith("out") || o.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(Output.class);
+        String name = o.longestName();
+        return name.equals("--out") || name.endsWith("-out") || o.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(Output.class);
     }
 
     /** Throws a {@link CommandLine.ParameterException} naming the option when a check fails. */

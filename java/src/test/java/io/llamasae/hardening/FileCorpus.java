@@ -404,8 +404,12 @@ final class FileCorpus {
         option("capture-hf-layer-0", args("capture", "--model", fx.model, "--dataset", fx.prompts, "--layers", 0, "--layer-convention", "hf",
                 "--positions", -1, "--out", fresh(".safetensors")), "HF layer 0");
         Path gk = fresh(".safetensors");
-        cases.add(CorpusCase.refuse("options/capture-g2-batch-too-big-for-ctx", "options", args("capture", "--model", fx.model, "--dataset",
-                fx.gsm, "--layers", 0, "--positions", "g2", "--ctx", 128, "--out", gk), List.of("--positions g2", "--batch", "--ctx"), inputs()));
+        cases.add(CorpusCase.refuse("options/capture-g2-prompt-too-long-for-ctx", "options", args("capture", "--model", fx.model, "--dataset",
+                fx.gsm, "--layers", 0, "--positions", "g2", "--ctx", 16, "--out", gk), List.of("--ctx"), inputs()));
+        Path gkFits = fresh(".safetensors");
+        cases.add(CorpusCase.accept("options/capture-g2-default-batch-split-to-fit-ctx", "options", args("capture", "--model", fx.model,
+                "--dataset", fx.gsm, "--layers", 0, "--positions", "g2", "--ctx", 128, "--out", gkFits), o -> Fixtures.finite(gkFits) == null
+                && Fixtures.floats(gkFits).containsKey("layer0.posg2") ? null : "no finite layer0.posg2", inputs()));
         Path gk2 = fresh(".safetensors");
         cases.add(CorpusCase.accept("options/capture-g2-batch-1", "options", args("capture", "--model", fx.model, "--dataset", fx.prompts,
                 "--layers", 0, "--positions", "-1,g2", "--batch", 1, "--out", gk2), o -> Fixtures.finite(gk2) == null || Fixtures.floats(gk2)

@@ -132,8 +132,13 @@ class Issue14RegressionTest {
         Path encOut = out.resolve("enc.safetensors");
         bugs.put("encode works on more than 4,096 rows", accept(List.of("encode", "--sae", fx.sae.toString(), "--activations", fx.acts.toString(),
                 "--out", encOut.toString()), o -> o.out().contains("5000 rows") && Files.isRegularFile(encOut) ? null : "no codes: " + o.out()));
-        bugs.put("--positions g2 that does not fit says which options to change", refuse(capture(fx, fx.model, out.resolve("l"), "--dataset",
-                fx.gsm.toString(), "--positions", "g2", "--ctx", "128"), "--batch", "--ctx"));
+        // Generating batches are planned to fit the context (Pass.batches), so the default --batch works with --ctx 128;
+        // a prompt that cannot fit even alone names the option to raise.
+        Path g2 = out.resolve("g2.safetensors");
+        bugs.put("--positions g2 with the default --batch fits the context", accept(capture(fx, fx.model, g2, "--dataset",
+                fx.gsm.toString(), "--positions", "g2", "--ctx", "128"), o -> Fixtures.finite(g2)));
+        bugs.put("--positions g2 that cannot fit says which option to change", refuse(capture(fx, fx.model, out.resolve("l"), "--dataset",
+                fx.gsm.toString(), "--positions", "g2", "--ctx", "16"), "--ctx"));
         bugs.put("capture --help lists gK", accept(List.of("capture", "--help"), o -> o.out().contains("gK") ? null : "no gK in help"));
         Path spaced = fx.write("spaced.txt", "   Hello there\n");
         Path unspaced = fx.write("unspaced.txt", "Hello there\n");
