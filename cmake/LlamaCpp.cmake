@@ -71,8 +71,15 @@ set(LLAMA_BUILD_APP      OFF CACHE BOOL "" FORCE)
 set(LLAMA_BUILD_COMMON   OFF CACHE BOOL "" FORCE)
 set(LLAMA_CURL           OFF CACHE BOOL "" FORCE)
 set(LLAMA_OPENSSL        OFF CACHE BOOL "" FORCE)
-# Portable CPU code: the jar must run on machines other than the one that built it.
-set(GGML_NATIVE          OFF CACHE BOOL "" FORCE)
+# Portable and fast CPU code: ggml's CPU backend is built once per x86-64 feature level
+# (libggml-cpu-x64.so ... libggml-cpu-sapphirerapids.so, as llama.cpp's own releases do) and the
+# engine loads the best one for the machine it runs on (native/src/backend_loader.cpp). The jar
+# then runs on any x86-64 CPU and still uses AVX-512, VNNI, BF16 or AMX where they exist.
+# LLAMA_SAE_CPU_ALL_VARIANTS=OFF builds a single module (AVX2 level) for quick local builds.
+option(LLAMA_SAE_CPU_ALL_VARIANTS "Build ggml's CPU backend for every x86-64 feature level (runtime dispatch)" ON)
+set(GGML_NATIVE            OFF CACHE BOOL "" FORCE)
+set(GGML_BACKEND_DL        ON  CACHE BOOL "" FORCE)
+set(GGML_CPU_ALL_VARIANTS  ${LLAMA_SAE_CPU_ALL_VARIANTS} CACHE BOOL "" FORCE)
 set(GGML_CUDA ${LLAMA_SAE_CUDA} CACHE BOOL "" FORCE)
 
 add_subdirectory("${LLAMA_CPP_DIR}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCLUDE_FROM_ALL)

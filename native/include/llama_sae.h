@@ -69,9 +69,11 @@ struct llama_sae_model_params {
 
 struct llama_sae_model_params llama_sae_model_default_params(void);
 
-// Loads a GGUF model. Checks that the file exists, is readable, starts with the GGUF magic and
-// is not truncated before llama.cpp sees it.
-// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT, ERR_IO or ERR_FORMAT.
+// Loads a GGUF model. Before llama.cpp sees the file, checks that it is a readable regular file
+// with a well-formed GGUF header whose hyperparameters, vocabulary and weight types llama.cpp can
+// load without asserting (see native/src/gguf_check.h); a load llama.cpp refuses reports the
+// reason llama.cpp logged. The first call loads the best CPU backend module for this machine.
+// Returns LLAMA_SAE_OK, ERR_INVALID_ARGUMENT, ERR_IO, ERR_FORMAT or ERR_INTERNAL (no backend).
 int32_t llama_sae_model_load(const char * path, struct llama_sae_model_params params,
                              llama_sae_model ** out_model);
 
@@ -101,6 +103,12 @@ int32_t llama_sae_model_get_info(const llama_sae_model * model, struct llama_sae
 // ERR_BUFFER_TOO_SMALL with *n_tokens set to the required count.
 int32_t llama_sae_tokenize(const llama_sae_model * model, const char * text, int32_t text_len,
                            bool add_bos, int32_t * tokens, int32_t n_max, int32_t * n_tokens);
+
+// As llama_sae_tokenize; with parse_special, text naming a special token (e.g. "<|begin_of_text|>",
+// the markers of an instruct model's chat template) becomes that token instead of plain text.
+int32_t llama_sae_tokenize_special(const llama_sae_model * model, const char * text, int32_t text_len,
+                                   bool add_bos, bool parse_special, int32_t * tokens, int32_t n_max,
+                                   int32_t * n_tokens);
 
 // Writes the text piece of one token into buf (not NUL-terminated); *n_bytes = its length.
 // ERR_BUFFER_TOO_SMALL with *n_bytes = required length; ERR_OUT_OF_RANGE for a bad token id.

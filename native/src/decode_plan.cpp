@@ -37,9 +37,9 @@ std::vector<int32_t> resolve(const std::vector<int32_t> & positions, bool all, i
     for (int32_t q : positions) {
         const int32_t pos = q >= 0 ? q : len + q;
         if (pos < 0 || pos >= len) {
-            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, std::string("run: ") + what + std::to_string(q) + " is outside " + prompt_label(p) +
-                 " of " + std::to_string(len) + " tokens (valid: 0.." + std::to_string(len - 1) + " or -" + std::to_string(len) +
-                 "..-1)");
+            fail(LLAMA_SAE_ERR_OUT_OF_RANGE, std::string("run: ") + what + std::to_string(q) + ": expected a position inside " + prompt_label(p) +
+                 " of " + std::to_string(len) + " tokens (0.." + std::to_string(len - 1) + " or -" + std::to_string(len) +
+                 "..-1) but found " + std::to_string(q));
         }
         out.push_back(pos);
     }

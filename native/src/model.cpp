@@ -1,65 +1,17 @@
 // Model loading, model info and tokenization (llama_sae_model_*, llama_sae_tokenize).
 #include "api_error.h"
+#include "backend_loader.h"
 #include "engine_internal.h"
+#include "gguf_check.h"
+#include "llama_log.h"
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <mutex>
-#include <sys/stat.h>
 
 using namespace llama_sae;
 
 namespace {
-
-std::atomic<int32_t> g_log_level{-1};
-
-int32_t log_level() {
-    int32_t lvl = g_log_level.load();
-    if (lvl < 0) {
-        const char * env = std::getenv("LLAMA_SAE_VERBOSE");
-        lvl = env && *env ? std::atoi(env) : 0;
-        g_log_level = lvl;
-    }
-    return lvl;
-}
-
-// llama.cpp logs every load step to stderr; a library embedded in other tools should be quiet.
-void log_filter(enum ggml_log_level level, const char * text, void *) {
-    const int32_t lvl = log_level();
-    const bool show = level == GGML_LOG_LEVEL_ERROR || (lvl >= 1 && level == GGML_LOG_LEVEL_WARN) || lvl >= 2;
-    if (show) std::fputs(text, stderr);
-}
-
-void ensure_backend() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        llama_log_set(log_filter, nullptr);
-        llama_backend_init();
-    });
-}
-
-// Validates what llama.cpp would otherwise report only in its log: the file exists, is a
-// regular readable file and starts with the GGUF magic and a supported version.
-void check_gguf_file(const char * path) {
-    struct stat st {};
-    if (stat(path, &st) != 0) fail(LLAMA_SAE_ERR_IO, std::string("model file not found: ") + path);
-    if (!S_ISREG(st.st_mode)) fail(LLAMA_SAE_ERR_IO, std::string("model path is not a regular file: ") + path);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(LLAMA_SAE_ERR_IO, std::string("cannot read model file: ") + path);
-    char head[8] = {0};
-    in.read(head, sizeof head);
-    if (in.gcount() < 8 || std::memcmp(head, "GGUF", 4) != 0) {
-        fail(LLAMA_SAE_ERR_FORMAT, std::string(path) + ": not a GGUF file (expected magic 'GGUF' in the first 4 bytes)");
-    }
-    uint32_t version = 0;
-    std::memcpy(&version, head + 4, 4);
-    if (version < 2 || version > 3) {
-        fail(LLAMA_SAE_ERR_FORMAT, std::string(path) + ": unsupported GGUF version " + std::to_string(version) + " (expected 2 or 3)");
-    }
-}
 
 void copy_str(char * dst, size_t cap, const std::string & s) {
     std::snprintf(dst, cap, "%s", s.c_str());
@@ -69,10 +21,23 @@ void copy_str(char * dst, size_t cap, const std::string & s) {
 
 extern "C" {
 
-void llama_sae_set_log_level(int32_t level) { g_log_level = level < 0 ? 0 : level; }
+void llama_sae_set_log_level(int32_t level) { llama_sae::set_log_level(level); }
 
 const char * llama_sae_version(void) {
-    static const std::string v = std::string("llama-sae 0.1.0 (llama.cpp from node-llama-cpp 3.22.1; ") + llama_print_system_info() + ")";
+    // The CPU features come from the backend module chosen for this machine, so load it first.
+    static const std::string v = [] {
+        std::string backends;
+        try {
+            install_log_filter();
+            ensure_backends();
+            const char * wait = std::getenv("OMP_WAIT_POLICY");
+            backends = std::string(llama_print_system_info()) + " | backends from " + backend_dir() +
+                       " | OMP_WAIT_POLICY=" + (wait ? wait : "(unset)");
+        } catch (const std::exception & e) {
+            backends = std::string("no backend: ") + e.what();
+        }
+        return std::string("llama-sae 0.1.0 (llama.cpp from node-llama-cpp 3.22.1; ") + backends + ")";
+    }();
     return v.c_str();
 }
 
@@ -106,8 +71,9 @@ int32_t llama_sae_model_load(const char * path, struct llama_sae_model_params pa
     return guarded([&] {
         if (!path || !out_model) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "model_load: path and out_model must not be null");
         *out_model = nullptr;
-        check_gguf_file(path);
-        ensure_backend();
+        check_gguf_before_load(path);
+        install_log_filter();
+        ensure_backends();
         llama_model_params mp = llama_model_default_params();
         mp.n_gpu_layers = params.n_gpu_layers;
         mp.load_mode = params.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
@@ -124,10 +90,16 @@ int32_t llama_sae_model_load(const char * path, struct llama_sae_model_params pa
             mp.split_mode = LLAMA_SPLIT_MODE_NONE;
             mp.main_gpu = params.main_gpu;
         }
-        llama_model * m = llama_model_load_from_file(path, mp);
+        llama_model * m = nullptr;
+        std::string reason;
+        {
+            LogCapture capture;  // llama.cpp logs why a load fails; the message carries it
+            m = llama_model_load_from_file(path, mp);
+            reason = capture.reason();
+        }
         if (!m) {
-            fail(LLAMA_SAE_ERR_FORMAT, std::string(path) + ": llama.cpp could not load the model (truncated file, "
-                 "missing tensors or unsupported architecture; set LLAMA_SAE_VERBOSE=1 for llama.cpp's log)");
+            fail(LLAMA_SAE_ERR_FORMAT, std::string(path) + ": model: expected a model llama.cpp can load but it refused: " +
+                 (reason.empty() ? "no reason logged (set LLAMA_SAE_VERBOSE=2 for llama.cpp's log)" : reason));
         }
         auto * h = new llama_sae_model();
         h->model = m;
@@ -173,13 +145,31 @@ int32_t llama_sae_model_get_info(const llama_sae_model * model, struct llama_sae
 
 int32_t llama_sae_tokenize(const llama_sae_model * model, const char * text, int32_t text_len, bool add_bos,
                            int32_t * tokens, int32_t n_max, int32_t * n_tokens) {
+    return llama_sae_tokenize_special(model, text, text_len, add_bos, false, tokens, n_max, n_tokens);
+}
+
+int32_t llama_sae_tokenize_special(const llama_sae_model * model, const char * text, int32_t text_len, bool add_bos,
+                                   bool parse_special, int32_t * tokens, int32_t n_max, int32_t * n_tokens) {
     int32_t needed = 0;
     const int32_t st = guarded([&] {
         if (!model || !text || !n_tokens || text_len < 0 || n_max < 0 || (n_max > 0 && !tokens)) {
             fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "tokenize: null pointer or negative length");
         }
         *n_tokens = 0;
-        int32_t n = llama_tokenize(model->vocab, text, text_len, tokens, n_max, add_bos, false);
+        if (add_bos) {
+            // llama_tokenize asserts (aborts) when the vocabulary asks for a BOS/EOS/SEP token it lacks.
+            const llama_vocab * v = model->vocab;
+            auto missing = [&](bool wanted, llama_token id, const char * what) {
+                if (wanted && id == LLAMA_TOKEN_NULL) {
+                    fail(LLAMA_SAE_ERR_FORMAT, model->path + ": tokenizer: expected a " + what + " token (the vocabulary asks for one "
+                         "at the start/end of every prompt) but the model has none");
+                }
+            };
+            missing(llama_vocab_get_add_bos(v), llama_vocab_bos(v), "BOS");
+            missing(llama_vocab_get_add_eos(v), llama_vocab_eos(v), "EOS");
+            missing(llama_vocab_get_add_sep(v), llama_vocab_sep(v), "separator");
+        }
+        int32_t n = llama_tokenize(model->vocab, text, text_len, tokens, n_max, add_bos, parse_special);
         if (n == INT32_MIN) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "tokenize: text too long");
         if (n < 0) {
             needed = -n;

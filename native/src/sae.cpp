@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 using namespace llama_sae;
@@ -27,6 +28,20 @@ std::vector<float> copy_finite(const float * src, size_t n, const char * name) {
 
 void check_kernel(int32_t st, const char * what) {
     if (st != kOk) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, std::string(what) + ": " + status_message(st));
+}
+
+// Standalone encodes (training, the encode command) reuse one pool: starting and joining threads
+// on every call cost more than a small encode. Calls take turns; each already uses every thread it
+// asked for. The pool lives as long as the process (threads sleep between calls).
+std::mutex g_encode_mu;
+ThreadPool * g_encode_pool = nullptr;
+
+ThreadPool & encode_pool(int threads) {
+    if (!g_encode_pool || g_encode_pool->size() != threads) {
+        delete g_encode_pool;
+        g_encode_pool = new ThreadPool(threads);
+    }
+    return *g_encode_pool;
 }
 
 }  // namespace
@@ -75,8 +90,8 @@ int32_t llama_sae_sae_encode(const llama_sae_sae * sae, const float * x, int64_t
         if (!sae) fail(LLAMA_SAE_ERR_INVALID_ARGUMENT, "sae_encode: sae is null");
         const int32_t kk = k == 0 ? sae->params.k : k;
         const int threads = n_threads > 0 ? n_threads : (int) std::max(1u, std::thread::hardware_concurrency());
-        ThreadPool pool(threads);
-        check_kernel(encode(sae->view(), (Activation) sae->params.activation, x, n_rows, kk, indices, values, &pool),
+        std::lock_guard<std::mutex> lock(g_encode_mu);
+        check_kernel(encode(sae->view(), (Activation) sae->params.activation, x, n_rows, kk, indices, values, &encode_pool(threads)),
                      "sae_encode");
     });
 }

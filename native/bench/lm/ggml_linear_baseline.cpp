@@ -13,9 +13,28 @@
 #include <cstdlib>
 #include <vector>
 
-#include "ggml-cpu.h"
+#include "ggml-backend.h"
 #include "ggml.h"
 #include "lm_math.h"
+
+// ggml's CPU backend is a module chosen at run time (GGML_BACKEND_DL): load the best one for this
+// machine from the build tree (or LLAMA_SAE_BACKEND_DIR) and run graphs through the backend API.
+static ggml_backend_t cpu_backend(int threads) {
+    static ggml_backend_t cpu = [] {
+        const char * dir = std::getenv("LLAMA_SAE_BACKEND_DIR");
+        ggml_backend_load_all_from_path(dir ? dir : LLAMA_SAE_BUILD_BACKEND_DIR);
+        ggml_backend_t b = ggml_backend_init_by_type(GGML_BACKEND_DEVICE_TYPE_CPU, nullptr);
+        if (!b) {
+            std::fprintf(stderr, "no ggml CPU backend module found\n");
+            std::exit(1);
+        }
+        return b;
+    }();
+    auto * reg = ggml_backend_dev_backend_reg(ggml_backend_get_device(cpu));
+    auto set_threads = (ggml_backend_set_n_threads_t) ggml_backend_reg_get_proc_address(reg, "ggml_backend_set_n_threads");
+    if (set_threads) set_threads(cpu, threads);
+    return cpu;
+}
 
 using namespace llama_sae;
 using namespace llama_sae::lm;
@@ -88,9 +107,10 @@ int main(int argc, char** argv) {
         ggml_build_forward_expand(gw, dw);
         ggml_cgraph* gx = ggml_new_graph(ctx);
         ggml_build_forward_expand(gx, dx);
-        const double g_fwd = time_ms(reps, [&] { ggml_graph_compute_with_ctx(ctx, gy, threads); });
-        const double g_dw = time_ms(reps, [&] { ggml_graph_compute_with_ctx(ctx, gw, threads); });
-        const double g_dx = time_ms(reps, [&] { ggml_graph_compute_with_ctx(ctx, gx, threads); });
+        ggml_backend_t cpu = cpu_backend(threads);
+        const double g_fwd = time_ms(reps, [&] { ggml_backend_graph_compute(cpu, gy); });
+        const double g_dw = time_ms(reps, [&] { ggml_backend_graph_compute(cpu, gw); });
+        const double g_dx = time_ms(reps, [&] { ggml_backend_graph_compute(cpu, gx); });
 
         // ours: the trainer's calls (lm_graph.cpp)
         std::vector<float> Y(N * out), dW(out * in), dX(N * in), Wt(in * out), dYt, Xt, partial;

@@ -1,5 +1,8 @@
 // ThreadPool: every task runs exactly once, on a worker id in range, across repeated calls.
 #include <atomic>
+#include <chrono>
+#include <ctime>
+#include <thread>
 #include <stdexcept>
 #include <vector>
 
@@ -44,6 +47,18 @@ int main() {
         std::atomic<int> n{0};
         pool.parallel_for(50, [&](int64_t, int) { n++; });
         KT_CHECK(n == 50, "pool after an exception ran %d of 50 tasks", n.load());
+    }
+    // Waiting workers sleep: an idle pool burns (almost) no CPU time. Shared machines need this.
+    {
+        ThreadPool pool(4);
+        std::atomic<int> n{0};
+        pool.parallel_for(64, [&](int64_t, int) { n++; });
+        timespec a{}, b{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+        const double cpu_ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+        KT_CHECK(cpu_ms < 30.0, "an idle pool of 4 threads used %.1f ms of CPU in 300 ms (spinning?)", cpu_ms);
     }
     ThreadPool dflt(0);
     KT_CHECK(dflt.size() >= 1, "default size %d", dflt.size());

@@ -27,8 +27,19 @@ public final class SharedData {
         return require("models/llama-2-tiny-random.gguf");
     }
 
-    /** Skips the test when the natives were not built (e.g. -Djavacpp.skip=true). */
+    /**
+     * Fails the test when the natives do not load, unless the build skipped them on purpose
+     * ({@code -Djavacpp.skip=true}), in which case it is skipped: a broken JNI build must not
+     * pass as a run of skipped tests.
+     */
     public static void requireNatives() {
-        assumeTrue(NativeLibrary.isAvailable(), () -> "skipped: natives not available: " + NativeLibrary.loadError());
+        if (Boolean.getBoolean("javacpp.skip")) {
+            assumeTrue(NativeLibrary.isAvailable(), () -> "skipped: natives not built (-Djavacpp.skip=true)");
+            return;
+        }
+        if (!NativeLibrary.isAvailable()) {
+            throw new AssertionError("the llama-sae natives failed to load (give -Djavacpp.skip=true to test without them): "
+                    + NativeLibrary.loadError(), NativeLibrary.loadError());
+        }
     }
 }

@@ -139,6 +139,11 @@ public final class FeatureStatistics implements Serializable {
             for (int j = 0; j < k; j++) {
                 int f = indices.get(base + j);
                 float v = values.get(base + j);
+                if (f < -1) {
+                    // -1 marks an unused slot; anything more negative is corrupt data, not "inactive"
+                    throw new IllegalArgumentException("indices[" + r + ", " + j + "]: expected a feature in [0, " + numFeatures
+                            + ") or -1 (an unused slot) but found " + f);
+                }
                 if (f < 0 || v == 0f) {
                     continue;
                 }

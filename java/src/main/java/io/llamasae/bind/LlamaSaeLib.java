@@ -27,7 +27,18 @@ import org.bytedeco.javacpp.annotation.Properties;
 @Properties(value = @Platform(
         include = "llama_sae.h",
         link = "llama_sae",
-        preload = {"gomp@.1", "ggml-base@.0", "ggml-cpu@.0", "ggml@.0", "llama@.0"}))
+        // Order matters: llama_sae_openmp sets OpenMP's wait policy (waiting threads sleep) when it
+        // loads, which must happen before libgomp loads (ggml-base needs it). The
+        // ggml-cpu-* modules are ggml's CPU backend built per x86-64
+        // feature level (the list of ggml/src/CMakeLists.txt under GGML_CPU_ALL_VARIANTS); listing
+        // them bundles them in the jar and extracts them beside libllama_sae, where the engine
+        // picks the best one for the machine at run time. A build with -Dllama.sae.cpu.variants=OFF
+        // has the single ggml-cpu module instead; ggml-cuda exists in CUDA builds only.
+        preload = {"llama_sae_openmp", "gomp@.1", "ggml-base@.0", "ggml@.0", "llama@.0",
+                "ggml-cpu-x64", "ggml-cpu-sse42", "ggml-cpu-sandybridge", "ggml-cpu-ivybridge", "ggml-cpu-piledriver",
+                "ggml-cpu-haswell", "ggml-cpu-skylakex", "ggml-cpu-cannonlake", "ggml-cpu-cascadelake", "ggml-cpu-icelake",
+                "ggml-cpu-cooperlake", "ggml-cpu-zen4", "ggml-cpu-alderlake", "ggml-cpu-sapphirerapids",
+                "ggml-cpu", "ggml-cuda"}))
 @NoException
 public final class LlamaSaeLib {
     static {
@@ -253,6 +264,9 @@ public final class LlamaSaeLib {
     public static native int llama_sae_model_get_info(@Const llama_sae_model model, llama_sae_model_info out);
     public static native int llama_sae_tokenize(@Const llama_sae_model model, @Cast("const char*") BytePointer text, int textLen,
                                                 @Cast("bool") boolean addBos, IntPointer tokens, int nMax, IntPointer nTokens);
+    public static native int llama_sae_tokenize_special(@Const llama_sae_model model, @Cast("const char*") BytePointer text, int textLen,
+                                                        @Cast("bool") boolean addBos, @Cast("bool") boolean parseSpecial, IntPointer tokens,
+                                                        int nMax, IntPointer nTokens);
     public static native int llama_sae_token_to_piece(@Const llama_sae_model model, int token, @Cast("char*") BytePointer buf,
                                                       int bufLen, IntPointer nBytes);
 

@@ -28,7 +28,6 @@ import io.llamasae.sae.Sae;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,8 +54,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--ranks", defaultValue = "50-200,400-512", description = "Rank bands (default ${DEFAULT-VALUE})")
     String ranks;
 
-    @Option(names = "--mode", defaultValue = "sound", description = "sound (default) or seed (the reference rules, quirks included)")
-    String mode;
+    @Option(names = "--mode", defaultValue = "sound", converter = Converters.Mode.class,
+            description = "sound (default) or seed (the reference rules, quirks included)")
+    AnalysisMode mode;
 
     @Option(names = "--no-plots", description = "Skip the PNG plots")
     boolean noPlots;
@@ -83,7 +83,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AnalysisMode analysisMode = AnalysisMode.parse(mode);
+        AnalysisMode analysisMode = mode;
         if (codes != null) return analyzeCodes(analysisMode);
         if (layers != null) {
             throw new IllegalArgumentException("--layers: with a model, analyse several layers in one pass with sweep (or give --codes)");
@@ -91,6 +91,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         ms.require();
         LayerConvention conv = ms.layerConvention();
         Sae s = ms.loadSae();
+        ms.checkSaeLayer();
         if (dashboardContexts < 1) throw new IllegalArgumentException("--dashboard-contexts: expected >= 1 but found " + dashboardContexts);
         DashboardOptions dashOptions = new DashboardOptions(dashboardContexts, 24, 6, 12, 8, run.batch);
         Path validationFile = validation != null ? validation
@@ -98,8 +99,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         InterventionResults interventions = validation != null || java.nio.file.Files.isRegularFile(validationFile)
                 ? InterventionResults.read(validationFile) : null;
         List<Sample> samples = data.read();
-        try (Model m = Model.load(ms.model, run.gpuLayers());
-             Engine e = Engine.open(m, run.engineOptions());
+        try (Model m = run.loadModel(ms.model);
+             Engine e = run.openEngine(m);
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
@@ -107,7 +108,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             PassSpec spec = PassSpec.builder(CaptureSpec.of(List.of(block), List.of(position))).sae(block, ns)
                     .outputs(PassOutput.STATISTICS, PassOutput.METRICS).topN(100).batchSize(run.batch).build();
             PassResult pass;
-            try (ProgressBar bar = Progress.bar("analyze", samples.size())) {
+            try (Progress bar = Progress.bar("analyze", samples.size())) {
                 PassInput input = PassInput.tokenize(e, samples.stream().map(Sample::id).toList(), samples.stream().map(Sample::prompt).toList(), 0);
                 pass = Pass.run(e, spec, input, PassConsumer.progress(bar::stepTo));
             }

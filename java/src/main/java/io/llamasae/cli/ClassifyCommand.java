@@ -39,25 +39,26 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the relabelled JSON")
     Path out;
 
-    @Option(names = "--mode", defaultValue = "sound", paramLabel = "seed|sound", description = "rules (default: ${DEFAULT-VALUE})")
-    String mode;
+    @Option(names = "--mode", defaultValue = "sound", paramLabel = "seed|sound", converter = Converters.Mode.class,
+            description = "rules (default: ${DEFAULT-VALUE})")
+    AnalysisMode mode;
 
-    @Option(names = "--op-max", defaultValue = "70", description = "seed: operation share must exceed this percent (${DEFAULT-VALUE})")
+    @Option(names = "--op-max", defaultValue = "70", converter = Converters.Percent.class, description = "seed: operation share must exceed this percent (${DEFAULT-VALUE})")
     double opMax;
 
-    @Option(names = "--op-others", defaultValue = "30", description = "seed: other operation shares must be below this percent (${DEFAULT-VALUE})")
+    @Option(names = "--op-others", defaultValue = "30", converter = Converters.Percent.class, description = "seed: other operation shares must be below this percent (${DEFAULT-VALUE})")
     double opOthers;
 
-    @Option(names = "--value-max", defaultValue = "50", description = "seed: value percentage must exceed this (${DEFAULT-VALUE})")
+    @Option(names = "--value-max", defaultValue = "50", converter = Converters.Percent.class, description = "seed: value percentage must exceed this (${DEFAULT-VALUE})")
     double valueMax;
 
-    @Option(names = "--value-others", defaultValue = "20", description = "seed: other value percentages must be below this (${DEFAULT-VALUE})")
+    @Option(names = "--value-others", defaultValue = "20", converter = Converters.Percent.class, description = "seed: other value percentages must be below this (${DEFAULT-VALUE})")
     double valueOthers;
 
-    @Option(names = "--min-support", defaultValue = "10", description = "sound: active samples needed for a label (${DEFAULT-VALUE})")
+    @Option(names = "--min-support", defaultValue = "10", converter = Converters.NonNegative.class, description = "sound: active samples needed for a label (${DEFAULT-VALUE})")
     int minSupport;
 
-    @Option(names = "--n-samples", defaultValue = "0", description = "dataset size for swap-pair feasibility (default: metadata.n_samples)")
+    @Option(names = "--n-samples", defaultValue = "0", converter = Converters.NonNegativeLong.class, description = "dataset size for swap-pair feasibility (default: metadata.n_samples)")
     long nSamples;
 
     @Override
@@ -65,7 +66,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         PrintWriter err = spec != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
         PrintWriter outw = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
         try {
-            AnalysisMode m = AnalysisMode.parse(mode);
+            AnalysisMode m = mode;
             SeedThresholds seed = SeedThresholds.defaults().withOperation(opMax, opOthers).withValue(valueMax, valueOthers);
             SoundThresholds sound = SoundThresholds.defaults().withMinSupport(minSupport);
             JsonNode root = read(from);
@@ -78,7 +79,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             outw.flush();
             return 0;
         } catch (IllegalArgumentException | StoredFormatException | UncheckedIOException | JsonProcessingException e) {
-            err.println("classify: " + e.getMessage().lines().findFirst().orElse(e.toString()));
+            err.println("llama-sae classify: " + CliErrors.oneLine(e.getMessage()));
             err.flush();
             return 2;
         }
@@ -88,7 +89,9 @@ public final class ClassifyCommand implements Callable<Integer> {
         try {
             return new ObjectMapper().readTree(Files.readString(p));
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(p + ": file not found");
+            throw new IllegalArgumentException(p + ": --from: expected an existing file but found nothing there");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(p + ": text: expected UTF-8 but found invalid UTF-8 bytes");
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(p + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {

@@ -13,10 +13,10 @@ public final class DatasetOptions {
     @Option(names = "--dataset", required = true, description = "GSM8K jsonl, chain-of-thought jsonl or plain text (one prompt per line)")
     Path dataset;
 
-    @Option(names = "--format", description = "Dataset format: ${COMPLETION-CANDIDATES} (default: detected)")
+    @Option(names = "--format", description = "Dataset format: gsm8k, cot or text, any case (default: detected from the first line)")
     DatasetFormat format;
 
-    @Option(names = "--limit", description = "Use only the first N samples")
+    @Option(names = "--limit", converter = Converters.Positive.class, description = "Use only the first N samples")
     Integer limit;
 
     @Option(names = "--skip-bad", description = "Skip malformed dataset lines (counted and reported) instead of failing")

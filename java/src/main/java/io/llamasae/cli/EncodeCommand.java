@@ -44,9 +44,9 @@ public final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--sae", required = true, paramLabel = "S", description = "SAE directory or .safetensors file")
     Path saePath;
 
-    @Option(names = "--format", paramLabel = "F", description = "saelens, sparsify, reference, dictionary_learning "
-            + "(default: detected)")
-    String format;
+    @Option(names = "--format", paramLabel = "F", converter = Converters.SaeFormatName.class,
+            description = "saelens, sparsify, reference, dictionary_learning (default: detected; needed when a folder holds several)")
+    SaeFormat format;
 
     @Option(names = "--activations", required = true, paramLabel = "A", description = "activations safetensors file")
     Path activations;
@@ -55,7 +55,7 @@ public final class EncodeCommand implements Callable<Integer> {
             + "(default: every layer{L}.pos{P} tensor)")
     String tensor;
 
-    @Option(names = "--k", paramLabel = "K", description = "slots per row (default: the SAE's k)")
+    @Option(names = "--k", paramLabel = "K", converter = Converters.Positive.class, description = "slots per row (default: the SAE's k)")
     Integer k;
 
     @Option(names = "--encoder", description = "java (float), reference (double-precision oracle) or a "
@@ -63,7 +63,7 @@ public final class EncodeCommand implements Callable<Integer> {
     String encoderName;
 
     @Option(names = "--chunk", description = "rows encoded at a time (default: ${DEFAULT-VALUE})",
-            defaultValue = "4096")
+            defaultValue = "4096", converter = Converters.Positive.class)
     int chunkRows;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "output codes.safetensors")
@@ -86,12 +86,9 @@ public final class EncodeCommand implements Callable<Integer> {
         PrintWriter err = spec != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
         PrintWriter outw = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
         try {
-            if (chunkRows < 1) {
-                throw new IllegalArgumentException("--chunk: expected >= 1 but found " + chunkRows);
-            }
             Encoder encoder = injected != null ? injected
                     : encoderName == null ? Encoders.defaultEncoder() : Encoders.byName(encoderName);
-            Optional<SaeFormat> fmt = format == null ? Optional.empty() : Optional.of(SaeFormat.parse(format));
+            Optional<SaeFormat> fmt = Optional.ofNullable(format);
             Sae sae = SaeLoader.load(saePath, fmt, k == null ? OptionalInt.empty() : OptionalInt.of(k));
             int kk = sae.defaultK();
             try (SafetensorsReader reader = SafetensorsReader.open(activations);
@@ -121,10 +118,13 @@ public final class EncodeCommand implements Callable<Integer> {
                     writer.declare(name + ".indices", DType.I32, kk);
                     writer.declare(name + ".values", DType.F32, kk);
                     int chunk = (int) Math.min(chunkRows, src.rows());
-                    float[] x = new float[Math.multiplyExact(chunk, src.dim())];
+                    float[] full = new float[Math.multiplyExact(chunk, src.dim())];
                     for (long r = 0; r < src.rows(); r += chunk) {
                         int n = (int) Math.min(chunk, src.rows() - r);
+                        // the last chunk may be shorter: encoders take exactly n rows
+                        float[] x = n == chunk ? full : new float[Math.multiplyExact(n, src.dim())];
                         src.read(r, n, x);
+                        requireFinite(x, src.dim(), r, name);
                         SparseCodes codes = encoder.encode(sae, x, n, kk);
                         writer.appendRows(name + ".indices", codes.indices(), 0, n * kk);
                         writer.appendRows(name + ".values", codes.values(), 0, n * kk);
@@ -142,9 +142,20 @@ public final class EncodeCommand implements Callable<Integer> {
             outw.flush();
             return 0;
         } catch (IOException | IllegalArgumentException | UncheckedIOException | ArithmeticException e) {
-            err.println("llama-sae encode: " + e.getMessage());
+            err.println("llama-sae encode: " + CliErrors.oneLine(e.getMessage()));
             err.flush();
             return 2;
+        }
+    }
+
+    /** Refuses NaN and infinite activations, which would otherwise become NaN or infinite codes. */
+    private void requireFinite(float[] x, int d, long firstRow, String tensorName) {
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException(activations + ": tensor '" + tensorName + "': values: expected finite activations but "
+                        + "found " + x[i] + " at row " + (firstRow + i / d) + ", column " + (i % d)
+                        + (Float.isNaN(x[i]) ? " (a gK capture leaves NaN rows for sequences that ended before step K)" : ""));
+            }
         }
     }
 }

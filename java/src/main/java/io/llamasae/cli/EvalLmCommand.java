@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,7 +53,7 @@ public final class EvalLmCommand implements Callable<Integer> {
             problems = problems.subList(0, Math.min(limit, problems.size()));
         }
         GreedyAccuracy acc;
-        try (ProgressBar bar = Progress.bar("eval-lm", problems.size())) {
+        try (Progress bar = Progress.bar("eval-lm", problems.size())) {
             acc = GreedyAccuracy.measure(model, problems, maxTokens, threads, GreedyAccuracy.DEFAULT_BATCH, bar::stepTo);
         }
         System.out.println(model + ": " + acc.summary());

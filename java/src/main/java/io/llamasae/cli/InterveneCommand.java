@@ -75,20 +75,20 @@ public final class InterveneCommand implements Callable<Integer> {
     Input input;
 
     static final class Input {
-        @Option(names = "--prompt", required = true, description = "A prompt (repeatable)")
+        @Option(names = "--prompt", required = true, converter = Converters.NonBlank.class, description = "A prompt (repeatable)")
         List<String> prompts;
 
         @Option(names = "--dataset", required = true, description = "GSM8K jsonl, chain-of-thought jsonl or plain text")
         Path dataset;
     }
 
-    @Option(names = "--format", description = "Dataset format: ${COMPLETION-CANDIDATES} (default: detected)")
+    @Option(names = "--format", description = "Dataset format: gsm8k, cot or text (default: detected)")
     DatasetFormat format;
 
-    @Option(names = "--limit", defaultValue = "5", description = "Dataset samples used (default ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "5", converter = Converters.Positive.class, description = "Dataset samples used (default ${DEFAULT-VALUE})")
     int limit;
 
-    @Option(names = "--max-tokens", defaultValue = "64", description = "New tokens per generation (default ${DEFAULT-VALUE})")
+    @Option(names = "--max-tokens", defaultValue = "64", converter = Converters.Positive.class, description = "New tokens per generation (default ${DEFAULT-VALUE})")
     int maxTokens;
 
     @Option(names = "--answer-regex", description = "Regex whose group 1 is the answer (default: #### n, else the last number)")
@@ -105,6 +105,7 @@ public final class InterveneCommand implements Callable<Integer> {
         if (limit < 1) throw new IllegalArgumentException("--limit: expected >= 1 but found " + limit);
         AnswerExtractor extractor = AnswerExtractor.withRegex(answerRegex);
         Sae s = ms.loadSae();
+        ms.checkSaeLayer();
         List<EditSpecs.EditSpec> specs = EditSpecs.parse(ablate, scale, clamp, steer, swap, ms.layer, s.numLatents());
         if (specs.isEmpty()) throw new IllegalArgumentException("no edits: give at least one of --ablate, --scale, --clamp, --steer, --swap");
         boolean all = positions != null && positions.trim().equalsIgnoreCase("all");
@@ -131,8 +132,8 @@ public final class InterveneCommand implements Callable<Integer> {
         }
 
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Model m = Model.load(ms.model, run.gpuLayers());
-             Engine e = Engine.open(m, run.engineOptions());
+        try (Model m = run.loadModel(ms.model);
+             Engine e = run.openEngine(m);
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.llamasae.analysis.FeatureStatistics;
 import io.llamasae.analysis.FeatureSummary;
 import io.llamasae.analysis.RankedFeature;
+import io.llamasae.io.AtomicFiles;
 import io.llamasae.analysis.Ranking;
 import io.llamasae.sae.safetensors.SafetensorsReader;
 import io.llamasae.sae.safetensors.TensorInfo;
@@ -28,10 +29,10 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--tensor", description = "Prefix to summarise, e.g. layer3.pos-1 (default: every prefix in the file)")
     String tensor;
 
-    @Option(names = "--latents", description = "Dictionary size F (default: the file's n_latents metadata, else the largest index + 1)")
+    @Option(names = "--latents", converter = Converters.Positive.class, description = "Dictionary size F (default: the file's n_latents metadata, else the largest index + 1)")
     Integer latents;
 
-    @Option(names = "--top", defaultValue = "20", description = "Rows printed per table (default ${DEFAULT-VALUE}; the JSON has all)")
+    @Option(names = "--top", defaultValue = "20", converter = Converters.NonNegative.class, description = "Rows printed per table (default ${DEFAULT-VALUE}; the JSON has all)")
     int top;
 
     @Option(names = "--out", description = "Also write every feature's statistics as JSON here")
@@ -59,12 +60,20 @@ public final class StatsCommand implements Callable<Integer> {
                 int k = Math.toIntExact(info.shape()[1]);
                 int[] idx = r.readInts(prefix + ".indices");
                 float[] val = r.readFloats(prefix + ".values");
-                String stored = r.metadata().get("n_latents");
-                int f = latents != null ? latents : stored != null ? Integer.parseInt(stored) : 1 + java.util.Arrays.stream(idx).max().orElse(0);
+                if (idx.length != val.length) {
+                    throw new IllegalArgumentException(codes + ": " + prefix + ".values: shape: expected the shape of " + prefix
+                            + ".indices [" + n + ", " + k + "] but found " + java.util.Arrays.toString(r.info(prefix + ".values").shape()));
+                }
+                int f = latents != null ? latents : storedLatents(r, idx);
                 FeatureStatistics stats = new FeatureStatistics(f);
                 int[] sample = new int[n];
                 for (int i = 0; i < n; i++) sample[i] = i;
-                stats.accumulate(idx, val, n, k, sample, null);
+                try {
+                    stats.accumulate(idx, val, n, k, sample, null);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(codes + ": " + prefix + ": " + e.getMessage()
+                            + (latents != null ? " (--latents " + latents + ")" : ""), e);
+                }
                 List<RankedFeature> ranked = Ranking.byFrequency(stats);
                 System.out.printf("%s: %d rows, k = %d, %d latents, %d never active%n", prefix, n, k, f,
                         ranked.stream().filter(x -> x.summary().activeCount() == 0).count());
@@ -78,12 +87,21 @@ public final class StatsCommand implements Callable<Integer> {
             }
         }
         if (out != null) {
-            Path parent = out.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, ".stats", ".tmp");
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), json);
-            Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.writeBytes(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(json));
         }
         return 0;
+    }
+
+    /** F from the file's n_latents metadata, else the largest index + 1. */
+    private int storedLatents(SafetensorsReader r, int[] idx) {
+        String stored = r.metadata().get("n_latents");
+        if (stored == null) return 1 + java.util.Arrays.stream(idx).max().orElse(0);
+        try {
+            int f = Integer.parseInt(stored.trim());
+            if (f >= 1) return f;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException(codes + ": __metadata__ n_latents: expected an integer >= 1 but found '" + stored + "'");
     }
 }

@@ -115,6 +115,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--shards", description = "With --spark and --codes: where shards and their manifest go (any Hadoop path; default OUT/shards)")
     String shards;
 
+    @Output
     @Option(names = "--delphi-cache", description = "Also write the codes as an EleutherAI Delphi latent cache here (one hookpoint per layer)")
     Path delphiCache;
 

@@ -1,8 +1,8 @@
 package io.llamasae.cli;
 
+import io.llamasae.engine.LayerConvention;
 import io.llamasae.sae.Activation;
 import io.llamasae.sae.safetensors.SafetensorsReader;
-import io.llamasae.engine.LayerConvention;
 import io.llamasae.sae.train.ActivationSource;
 import io.llamasae.sae.train.BDecInit;
 import io.llamasae.sae.train.ConcatenatedActivations;
@@ -65,37 +65,40 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--position", required = true, paramLabel = "P", description = "position of tensor layer{L}.pos{P}")
     int position;
 
-    @Option(names = "--k", required = true, split = ",", paramLabel = "K", description = "active latents per row (list = grid)")
+    @Option(names = "--k", required = true, split = ",", paramLabel = "K", converter = Converters.Positive.class, description = "active latents per row (list = grid)")
     List<Integer> ks;
 
-    @Option(names = "--latents", required = true, split = ",", paramLabel = "F", description = "dictionary size (list = grid)")
+    @Option(names = "--latents", required = true, split = ",", paramLabel = "F", converter = Converters.Positive.class, description = "dictionary size (list = grid)")
     List<Integer> latents;
 
-    @Option(names = "--epochs", description = "passes over the data (default: ${DEFAULT-VALUE})", defaultValue = "10")
+    @Option(names = "--epochs", description = "passes over the data (default: ${DEFAULT-VALUE})", defaultValue = "10",
+            converter = Converters.Positive.class)
     int epochs;
 
-    @Option(names = "--lr", description = "Adam learning rate (default: 2e-4/sqrt(F/16384))")
+    @Option(names = "--lr", converter = Converters.PositiveDouble.class, description = "Adam learning rate (default: 2e-4/sqrt(F/16384))")
     Double lr;
 
-    @Option(names = "--batch", description = "rows per step (default: ${DEFAULT-VALUE})", defaultValue = "128")
+    @Option(names = "--batch", description = "rows per step (default: ${DEFAULT-VALUE})", defaultValue = "128",
+            converter = Converters.Positive.class)
     int batch;
 
     @Option(names = "--aux-k-coef", description = "AuxK loss coefficient, 0 disables (default: ${DEFAULT-VALUE})",
-            defaultValue = "0.03125")
+            defaultValue = "0.03125", converter = Converters.NonNegativeDouble.class)
     double auxKCoef;
 
-    @Option(names = "--aux-k", description = "dead latents per row in AuxK (default: d/2)", defaultValue = "0")
+    @Option(names = "--aux-k", description = "dead latents per row in AuxK (default: d/2)", defaultValue = "0",
+            converter = Converters.NonNegative.class)
     int auxK;
 
     @Option(names = "--dead-tokens", description = "tokens without firing before a latent counts dead "
-            + "(default: min(1e7, N))", defaultValue = "0")
+            + "(default: min(1e7, N))", defaultValue = "0", converter = Converters.NonNegativeLong.class)
     long deadTokens;
 
     @Option(names = "--activation", description = "topk-relu or topk-abs (default: ${DEFAULT-VALUE})",
-            defaultValue = "topk-relu")
-    String activation;
+            defaultValue = "topk-relu", converter = Converters.ActivationName.class)
+    Activation activation;
 
-    @Option(names = "--bdec-init", description = "MEAN or GEOMETRIC_MEDIAN (default: ${DEFAULT-VALUE})",
+    @Option(names = "--bdec-init", description = "mean or geometric_median, any case (default: ${DEFAULT-VALUE})",
             defaultValue = "GEOMETRIC_MEDIAN")
     BDecInit bDecInit;
 
@@ -130,7 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter outw = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
         try {
             List<TrainConfig> configs = new ArrayList<>();
-            Activation act = Activation.parse(activation);
+            Activation act = activation;
             for (int f : latents) {
                 for (int k : ks) {
                     TrainConfig.Builder b = TrainConfig.builder().k(k).latents(f).activation(act).epochs(epochs)
@@ -220,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
             return 0;
         } catch (IOException | IllegalArgumentException | UncheckedIOException | ArithmeticException
                  | io.llamasae.engine.LlamaSaeException e) {
-            err.println("llama-sae train: " + e.getMessage());
+            err.println("llama-sae train: " + CliErrors.oneLine(e.getMessage()));
             err.flush();
             return 2;
         }

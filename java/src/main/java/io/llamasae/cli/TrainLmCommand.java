@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -145,7 +144,7 @@ public final class TrainLmCommand implements Callable<Integer> {
         extra.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch"));
         String description = data + " (" + train.size() + " problems), held out " + heldOut + " (" + held.size() + ")";
         System.err.println("train-lm: " + description + "; " + steps + " steps of " + batch + " sequences");
-        try (ProgressBar bar = Progress.bar("train-lm", steps)) {
+        try (Progress bar = Progress.bar("train-lm", steps)) {
             LmTrainer.Result r = LmTrainer.train(train, held, description, arch, cfg, out, resume, extra, new LmTrainer.Listener() {
                 @Override
                 public void started(long fromStep, long total) {

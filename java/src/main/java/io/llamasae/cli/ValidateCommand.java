@@ -29,10 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -56,16 +52,16 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--dataset", required = true, description = "GSM8K jsonl, chain-of-thought jsonl or plain text")
     Path dataset;
 
-    @Option(names = "--format", description = "Dataset format: ${COMPLETION-CANDIDATES} (default: detected)")
+    @Option(names = "--format", description = "Dataset format: gsm8k, cot or text (default: detected)")
     DatasetFormat format;
 
-    @Option(names = "--skip-bad", description = "Skip malformed dataset lines")
+    @Option(names = "--skip-bad", description = "Skip malformed dataset lines (counted and reported) instead of failing")
     boolean skipBad;
 
     @Option(names = "--position", required = true, description = "Analysed token position (negative = from the end)")
     int position;
 
-    @Option(names = "--top", defaultValue = "10", description = "Most frequent features ablated one by one (default ${DEFAULT-VALUE})")
+    @Option(names = "--top", defaultValue = "10", converter = Converters.NonNegative.class, description = "Most frequent features ablated one by one (default ${DEFAULT-VALUE})")
     int top;
 
     @Option(names = "--amplify", description = "Feature to amplify by every --factors value (F or F@LAYER); repeatable")
@@ -92,28 +88,28 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--replace-with-reconstruction", description = "h' = decode(z') instead of h + W_dec^T (z' - z)")
     boolean reconstruction;
 
-    @Option(names = "--limit", description = "Use only the first N samples")
+    @Option(names = "--limit", converter = Converters.Positive.class, description = "Use only the first N samples")
     Integer limit;
 
-    @Option(names = "--max-tokens", defaultValue = "128", description = "New tokens per generation (default ${DEFAULT-VALUE})")
+    @Option(names = "--max-tokens", defaultValue = "128", converter = Converters.Positive.class, description = "New tokens per generation (default ${DEFAULT-VALUE})")
     int maxTokens;
 
     @Option(names = "--answer-regex", description = "Regex whose group 1 is the answer (default: #### n, else the last number)")
     String answerRegex;
 
-    @Option(names = "--resamples", defaultValue = "2000", description = "Bootstrap resamples (default ${DEFAULT-VALUE})")
+    @Option(names = "--resamples", defaultValue = "2000", converter = Converters.Positive.class, description = "Bootstrap resamples (default ${DEFAULT-VALUE})")
     int resamples;
 
     @Option(names = "--seed", defaultValue = "42", description = "Bootstrap seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--sanity-prompts", defaultValue = "8", description = "Prompts used by the sanity checks (default ${DEFAULT-VALUE})")
+    @Option(names = "--sanity-prompts", defaultValue = "8", converter = Converters.Positive.class, description = "Prompts used by the sanity checks (default ${DEFAULT-VALUE})")
     int sanityPrompts;
 
-    @Option(names = "--high-impact", defaultValue = "0.1", description = "mean_impact above this is HIGH (default ${DEFAULT-VALUE})")
+    @Option(names = "--high-impact", defaultValue = "0.1", converter = Converters.NonNegativeDouble.class, description = "mean_impact above this is HIGH (default ${DEFAULT-VALUE})")
     double highImpact;
 
-    @Option(names = "--medium-impact", defaultValue = "0.01", description = "mean_impact above this is MEDIUM (default ${DEFAULT-VALUE})")
+    @Option(names = "--medium-impact", defaultValue = "0.01", converter = Converters.NonNegativeDouble.class, description = "mean_impact above this is MEDIUM (default ${DEFAULT-VALUE})")
     double mediumImpact;
 
     @Option(names = "--no-plots", description = "Skip the PNG")
@@ -178,6 +174,7 @@ public final class ValidateCommand implements Callable<Integer> {
             factorValues.add((double) v);
         }
         Sae s = ms.loadSae();
+        ms.checkSaeLayer();
         int nLatents = s.numLatents();
         List<Integer> amplified = new ArrayList<>();
         for (String a : amplify) {
@@ -219,8 +216,8 @@ public final class ValidateCommand implements Callable<Integer> {
         if (samples.isEmpty()) throw new IllegalArgumentException(dataset + ": no samples");
         System.err.println(data.summary());
 
-        try (Model m = Model.load(ms.model, run.gpuLayers());
-             Engine e = Engine.open(m, run.generationEngineOptions(GreedyAccuracy.longestPrompt(m, samples), maxTokens));
+        try (Model m = run.loadModel(ms.model);
+             Engine e = run.openGenerationEngine(m, GreedyAccuracy.longestPrompt(m, samples), maxTokens);
              NativeSae ns = NativeSae.of(s)) {
             int block = conv.toBlock(ms.layer, m.info().nLayer());
             s.checkWidth(m.info().nEmbd());
@@ -230,8 +227,7 @@ public final class ValidateCommand implements Callable<Integer> {
                     .feasibility(FeasibilityConfig.defaults()).bootstrapResamples(resamples).seed(seed).sanityPrompts(sanityPrompts).build();
             ValidationExperiments exp = new ValidationExperiments(e, ns, cfg);
             ValidationResult result;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("validate").setInitialMax(1).setStyle(ProgressBarStyle.ASCII)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            try (Progress bar = Progress.bar("validate", 1)) {
                 result = exp.run(samples, new ValidationResult.Provenance(m.info().description() + " (" + ms.model.getFileName() + ")",
                         s.toString(), samples.size() + " samples from " + dataset.getFileName()), (done, total) -> {
                     bar.maxHint(total);

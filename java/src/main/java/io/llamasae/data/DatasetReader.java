@@ -64,25 +64,8 @@ public final class DatasetReader {
     }
 
     public static Dataset read(Path file, Options options) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new DatasetException(file, 0, "file not found");
-        } catch (IOException e) {
-            throw new DatasetException(file, 0, "cannot read: " + e.getMessage(), e);
-        }
-        int first = -1;
-        for (int i = 0; i < lines.size(); i++) {
-            if (!lines.get(i).isBlank()) {
-                first = i;
-                break;
-            }
-        }
-        if (first < 0) {
-            throw new DatasetException(file, 0, "empty dataset: expected at least one non-empty line");
-        }
-        DatasetFormat format = options.format() != null ? options.format() : detect(file, first + 1, lines.get(first));
+        List<String> lines = readLines(file);
+        DatasetFormat format = options.format() != null ? options.format() : detect(file, lines, options.skipBad());
         String stem = stem(file);
         List<Sample> samples = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -114,6 +97,65 @@ public final class DatasetReader {
         return new Dataset(file, format, samples, skipped, unparsed);
     }
 
+    /**
+     * The file's lines as UTF-8 (a leading byte-order mark dropped). Refuses a path that is not a
+     * regular file (a named pipe would block forever) and bytes that are not UTF-8, naming the line.
+     */
+    static List<String> readLines(Path file) {
+        try {
+            io.llamasae.io.InputFiles.requireRegularFile(file, "dataset");
+        } catch (IOException e) {
+            throw new DatasetException(file, 0, e.getMessage().substring(file.toString().length() + 2));
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new DatasetException(file, 0, "dataset: expected an existing file but found nothing there");
+        } catch (IOException e) {
+            throw new DatasetException(file, 0, "dataset: expected a readable file but reading failed: " + e.getMessage(), e);
+        }
+        java.nio.charset.CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        java.nio.charset.CoderResult cr = dec.decode(in, out, true);
+        if (cr.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) if (bytes[i] == '\n') line++;
+            throw new DatasetException(file, line, "text: expected UTF-8 but found invalid UTF-8 (byte 0x"
+                    + String.format("%02x", bytes[at] & 0xff) + " at file offset " + at + ")");
+        }
+        dec.flush(out);
+        out.flip();
+        String text = out.toString();
+        if (text.startsWith("\uFEFF")) text = text.substring(1);  // a BOM is an encoding mark, not content
+        return text.lines().toList();
+    }
+
+    /**
+     * Detects the format from the first non-empty line, or with {@code skipBad} from the first one
+     * that detects (malformed lines before it are skipped later like any other).
+     */
+    static DatasetFormat detect(Path file, List<String> lines, boolean skipBad) {
+        DatasetException firstError = null;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) continue;
+            try {
+                return detect(file, i + 1, lines.get(i));
+            } catch (DatasetException e) {
+                if (!skipBad) throw e;
+                if (firstError == null) firstError = e;
+            }
+        }
+        if (firstError != null) {
+            throw new DatasetException(file, 0, "no usable samples: no line has a detectable format (first: " + firstError.getMessage() + ")");
+        }
+        throw new DatasetException(file, 0, "empty dataset: expected at least one non-empty line");
+    }
+
     /** Detects the format from one line (1-based {@code lineNo} for messages). */
     public static DatasetFormat detect(Path file, int lineNo, String line) {
         String t = line.trim();
@@ -132,7 +174,9 @@ public final class DatasetReader {
     }
 
     private static Sample textSample(String stem, int index, String line, PromptTemplate template) {
-        String q = line.strip();
+        // Kept verbatim: leading spaces change tokens (a BPE tokenizer gives " Hello" and "Hello"
+        // different ids); only the line break is gone.
+        String q = line;
         String prompt = template == null ? q : template.render(q);
         return new Sample(stem + "_" + index, prompt, q, List.of(), "", "", List.of());
     }
@@ -236,7 +280,8 @@ public final class DatasetReader {
     private static String requiredText(Path file, int lineNo, JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
-            throw new DatasetException(file, lineNo, "field '" + field + "': missing (keys present: " + fieldNames(node) + ")");
+            throw new DatasetException(file, lineNo, "field '" + field + "': expected a string but found no such field (keys present: "
+                    + fieldNames(node) + ")");
         }
         if (!v.isTextual()) {
             throw new DatasetException(file, lineNo, "field '" + field + "': expected a string but found "

@@ -196,15 +196,7 @@ public final class SyntheticArithmeticGenerator {
             if (!s.prompt().equals(PromptTemplate.defaultTemplate().render(s.question()))) n.put("prompt", s.prompt());
             sb.append(n).append('\n');
         }
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-            Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        io.llamasae.io.AtomicFiles.writeString(file, sb.toString());
     }
 
     private record Problem(String question, List<Equation> equations, BigDecimal answer) {

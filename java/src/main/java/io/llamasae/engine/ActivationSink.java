@@ -86,12 +86,12 @@ public final class ActivationSink implements PassConsumer, AutoCloseable {
         if (st.isEmpty()) return 0;
         Path partial = StreamingSafetensorsWriter.partialDir(out);
         if (!fingerprint.equals(st.get("fingerprint"))) {
-            throw new IllegalArgumentException(partial + " holds a capture of other inputs (model, dataset, layers, positions or SAE "
-                    + "differ); delete it or run without --resume");
+            throw new IllegalArgumentException(partial + ": expected the checkpoint of a capture of the same inputs but it holds one of "
+                    + "other inputs (model, dataset, layers, positions or SAE differ); delete it or run without --resume");
         }
         if (codes != null && !st.equals(codes.resumedState())) {
-            throw new IllegalArgumentException(partial + " and the codes' partial folder disagree (interrupted between their "
-                    + "checkpoints); delete both to start over");
+            throw new IllegalArgumentException(partial + ": expected the same checkpoint as the codes' partial folder but they disagree "
+                    + "(interrupted between their checkpoints); delete both to start over");
         }
         return Integer.parseInt(st.get("samples_done"));
     }

@@ -26,7 +26,7 @@ public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean
             throw new IllegalArgumentException("capture spec: 'all' cannot be combined with generated steps");
         }
         for (int g : generatedSteps) {
-            if (g < 1) throw new IllegalArgumentException("capture spec: generated steps are 1-based (g1 = first generated token), found g" + g);
+            if (g < 1) throw new IllegalArgumentException("positions: expected generated steps from g1 (1-based: g1 = the first generated token) but found g" + g);
         }
     }
 
@@ -64,7 +64,7 @@ public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean
         } else {
             for (int layer : parseInts(layersText, "--layers")) {
                 int block = convention.toBlock(layer, nLayer);
-                if (layers.contains(block)) throw new IllegalArgumentException("--layers: layer " + layer + " listed twice");
+                if (layers.contains(block)) throw new IllegalArgumentException("--layers: expected distinct layers but found layer " + layer + " twice");
                 layers.add(block);
             }
         }
@@ -104,7 +104,7 @@ public record CaptureSpec(List<Integer> layers, List<Integer> positions, boolean
         List<Integer> out = new ArrayList<>();
         for (String part : text.split(",")) {
             String p = part.trim();
-            if (p.isEmpty()) throw new IllegalArgumentException(option + ": empty entry in '" + text + "'");
+            if (p.isEmpty()) throw new IllegalArgumentException(option + ": expected integers such as 0,3,14 (or all) but found an empty entry in '" + text + "'");
             try {
                 out.add(Integer.parseInt(p));
             } catch (NumberFormatException e) {

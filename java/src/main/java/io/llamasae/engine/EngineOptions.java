@@ -9,7 +9,7 @@ package io.llamasae.engine;
  * @param nPack    tokens packed into one decode call (0 = 512). Packed prompts share a unified KV
  *                 cache, so attention work grows with the packed length: a few hundred tokens
  *                 amortize the per-call cost without paying much attention over foreign prompts
- * @param nThreads CPU threads (0 = all cores)
+ * @param nThreads CPU threads, 0..512 (0 = all cores)
  * @param hook     install the eval callback; false gives plain llama.cpp, the baseline for benchmarks
  * @param kvF32    F32 KV cache and no flash attention (exact comparisons with references)
  * @param kvPerSequence one KV cache per sequence (llama.cpp's {@code kv_unified = false}): in a
@@ -19,6 +19,15 @@ package io.llamasae.engine;
  *                 work (validation, accuracy); see the README's design notes
  */
 public record EngineOptions(int nCtx, int nSeqMax, int nPack, int nThreads, boolean hook, boolean kvF32, boolean kvPerSequence) {
+    /** The largest context: one decode call holds n_ctx tokens and llama.cpp sizes attention buffers for n_ctx x n_ctx. */
+    public static final int MAX_CTX = 262_144;
+
+    public EngineOptions {
+        // ggml keeps per-thread state in arrays of GGML_MAX_N_THREADS = 512 entries
+        if (nThreads < 0 || nThreads > 512) throw new IllegalArgumentException("threads: expected 0..512 (0 = all cores) but found " + nThreads);
+        if (nCtx < 0 || nCtx > MAX_CTX) throw new IllegalArgumentException("ctx: expected 0.." + MAX_CTX + " tokens but found " + nCtx);
+    }
+
     public static EngineOptions defaults() {
         return new EngineOptions(0, 16, 0, 0, true, false, false);
     }

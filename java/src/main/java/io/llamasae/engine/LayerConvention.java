@@ -16,13 +16,13 @@ public enum LayerConvention {
     public int toBlock(int layer, int nLayer) {
         int block = this == HF ? layer - 1 : layer;
         if (this == HF && layer == 0) {
-            throw new IllegalArgumentException("HF layer 0 is the embedding output, which has no l_out tensor; "
-                    + "the first capturable HF layer is 1 (llama.cpp block 0)");
+            throw new IllegalArgumentException("HF layer 0: expected an HF layer >= 1 (HF layer 1 = llama.cpp block 0) but found the "
+                    + "embedding output, which has no l_out tensor");
         }
         if (block < 0 || block >= nLayer) {
             String range = this == HF ? "1.." + nLayer : "0.." + (nLayer - 1);
-            throw new IllegalArgumentException("layer " + layer + " out of range: the model has " + nLayer
-                    + " blocks (valid " + this.name().toLowerCase().replace('_', '.') + " layers " + range + ")");
+            throw new IllegalArgumentException("layer " + layer + ": expected a " + label() + " layer in " + range + " (the model has "
+                    + nLayer + " blocks) but found " + layer);
         }
         return block;
     }

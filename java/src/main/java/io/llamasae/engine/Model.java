@@ -14,6 +14,7 @@ public final class Model implements AutoCloseable {
     private llama_sae_model handle;
     private final Path path;
     private final ModelInfo info;
+    private volatile boolean parseSpecial;
 
     private Model(llama_sae_model handle, Path path) {
         this.handle = handle;
@@ -65,7 +66,27 @@ public final class Model implements AutoCloseable {
         return info;
     }
 
-    /** Tokenizes text (UTF-8); {@code addBos} adds the model's BOS token if it has one. */
+    /**
+     * How {@link #tokenize} treats text that names a special token ({@code <|begin_of_text|>}, the
+     * markers of a chat template): as that token ({@code true}) or as plain text (the default).
+     * Prompts written in an instruct model's chat template need {@code true}.
+     *
+     * @return this model
+     */
+    public Model parseSpecial(boolean parse) {
+        this.parseSpecial = parse;
+        return this;
+    }
+
+    /** Whether {@link #tokenize} turns special-token text into special tokens. */
+    public boolean parsesSpecial() {
+        return parseSpecial;
+    }
+
+    /**
+     * Tokenizes text (UTF-8); {@code addBos} adds the model's BOS token if it has one. Special-token
+     * text stays plain text unless {@link #parseSpecial(boolean)} was set.
+     */
     public int[] tokenize(String text, boolean addBos) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         int cap = utf8.length + 8;
@@ -73,7 +94,7 @@ public final class Model implements AutoCloseable {
             t.put(utf8).put(utf8.length, (byte) 0);
             for (int attempt = 0; attempt < 2; attempt++) {
                 try (IntPointer tokens = new IntPointer(cap)) {
-                    int st = LlamaSaeLib.llama_sae_tokenize(handle(), t, utf8.length, addBos, tokens, cap, n);
+                    int st = LlamaSaeLib.llama_sae_tokenize_special(handle(), t, utf8.length, addBos, parseSpecial, tokens, cap, n);
                     if (st == LlamaSaeLib.LLAMA_SAE_ERR_BUFFER_TOO_SMALL) {
                         cap = n.get();
                         continue;

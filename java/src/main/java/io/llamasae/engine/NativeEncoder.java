@@ -8,13 +8,18 @@ import java.util.Map;
 
 /**
  * The native CPU encode kernel behind the {@link Encoder} interface (training and the
- * {@code encode} command use it when the natives are present). Caches one native copy per SAE
- * object; weights of a cached SAE must not change between calls (training refreshes via
- * {@link #forget}). Close to free the native copies.
+ * {@code encode} command use it when the natives are present). Keeps the native copies of the
+ * {@value #CACHED} SAEs used last (a copy costs one pass over the weights, an encode of a chunk
+ * thousands) and frees older ones; weights of a cached SAE must not change between calls
+ * (training refreshes via {@link #forget}). Close to free the native copies.
  */
 public final class NativeEncoder implements Encoder, AutoCloseable {
+    /** SAEs whose native copies are kept (a K x F training grid alternates between a few). */
+    public static final int CACHED = 4;
+
     private final int threads;
     private final Map<Sae, NativeSae> cache = new IdentityHashMap<>();
+    private final java.util.ArrayDeque<Sae> recent = new java.util.ArrayDeque<>();
 
     public NativeEncoder(int threads) {
         this.threads = threads;
@@ -22,12 +27,28 @@ public final class NativeEncoder implements Encoder, AutoCloseable {
 
     @Override
     public synchronized SparseCodes encode(Sae sae, float[] x, int n, int k) {
-        return cache.computeIfAbsent(sae, NativeSae::of).encode(x, n, k, threads);
+        NativeSae ns = cache.get(sae);
+        if (ns == null) {
+            ns = NativeSae.of(sae);
+            cache.put(sae, ns);
+            recent.addLast(sae);
+            while (recent.size() > CACHED) forget(recent.peekFirst());
+        } else {
+            recent.remove(sae);  // identity is what matters: Sae does not override equals
+            recent.addLast(sae);
+        }
+        return ns.encode(x, n, k, threads);
+    }
+
+    /** Native copies currently held. */
+    public synchronized int cachedCount() {
+        return cache.size();
     }
 
     /** Drops the native copy of an SAE whose weights changed. */
     public synchronized void forget(Sae sae) {
         NativeSae s = cache.remove(sae);
+        recent.remove(sae);
         if (s != null) s.close();
     }
 
@@ -35,5 +56,6 @@ public final class NativeEncoder implements Encoder, AutoCloseable {
     public synchronized void close() {
         cache.values().forEach(NativeSae::close);
         cache.clear();
+        recent.clear();
     }
 }

@@ -28,11 +28,11 @@ public record PassInput(List<String> ids, List<int[]> tokens, int firstSample) {
         List<int[]> tokens = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
             String p = prompts.get(i);
-            if (p.isEmpty()) throw new IllegalArgumentException("sample " + ids.get(i) + ": empty prompt");
+            if (p.isEmpty()) throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt: expected text but found an empty prompt");
             int[] t = model.tokenize(p, addBos);
             if (t.length > engine.contextSize()) {
-                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt has " + t.length + " tokens but the context holds "
-                        + engine.contextSize() + " (use --ctx to raise it)");
+                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt: expected at most the " + engine.contextSize()
+                        + " tokens of the context (raise --ctx) but found " + t.length + " tokens");
             }
             tokens.add(t);
         }

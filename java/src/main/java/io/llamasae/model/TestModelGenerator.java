@@ -115,10 +115,10 @@ public final class TestModelGenerator {
         return z ^ (z >>> 31);
     }
 
-    /** Usage: TestModelGenerator OUT.gguf [f32|f16|bf16|q8_0] [seed] [n_layer]. */
+    /** Usage: TestModelGenerator OUT.gguf [f32|f16|bf16|q8_0] [seed] [n_layer] [n_embd n_head n_head_kv n_ff]. */
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: TestModelGenerator OUT.gguf [f32|f16|bf16|q8_0] [seed] [n_layer]");
+            System.err.println("usage: TestModelGenerator OUT.gguf [f32|f16|bf16|q8_0] [seed] [n_layer] [n_embd n_head n_head_kv n_ff]");
             System.exit(2);
         }
         TestModelConfig.Builder b = TestModelConfig.builder();
@@ -130,6 +130,9 @@ public final class TestModelGenerator {
         }
         if (args.length > 3) {
             b.nLayer(Integer.parseInt(args[3]));
+        }
+        if (args.length > 7) {
+            b.nEmbd(Integer.parseInt(args[4])).nHead(Integer.parseInt(args[5])).nHeadKv(Integer.parseInt(args[6])).nFf(Integer.parseInt(args[7]));
         }
         TestModelConfig c = b.build();
         write(c, Path.of(args[0]));

@@ -7,7 +7,8 @@ package io.llamasae.sae;
  */
 public interface Encoder {
     /**
-     * Encodes {@code x: [n, d]} (row-major, d = sae.d()) into {@code k} slots per row.
+     * Encodes the first {@code n} rows of {@code x: [>= n, d]} (row-major, d = sae.d()) into
+     * {@code k} slots per row; x may hold more rows than n (they are ignored).
      *
      * @throws InvalidSaeException when k is outside 1..F or x has the wrong length
      */

@@ -19,23 +19,35 @@ public final class Encoders {
     private static final Map<String, Supplier<Encoder>> REGISTRY = new ConcurrentHashMap<>(Map.of(
             "java", JavaEncoder::new,
             "reference", ReferenceEncoder::new));
+    // One instance per name for the life of the process: an encoder may hold native resources
+    // (the native one keeps uploaded SAEs), so handing out a new one per call would leak them.
+    private static final Map<String, Encoder> SHARED = new ConcurrentHashMap<>();
 
     private Encoders() {
     }
 
-    /** Makes {@code name} available to {@link #byName} (replacing an earlier registration). */
+    /**
+     * Makes {@code name} available to {@link #byName} (replacing an earlier registration; an
+     * instance already handed out under that name stays in use until the next registration).
+     */
     public static void register(String name, Supplier<Encoder> factory) {
-        REGISTRY.put(name.toLowerCase(Locale.ROOT), factory);
+        String key = name.toLowerCase(Locale.ROOT);
+        REGISTRY.put(key, factory);
+        SHARED.remove(key);
     }
 
-    /** A new encoder called {@code name}; IllegalArgumentException listing the known names otherwise. */
+    /**
+     * The encoder called {@code name}, created on first use and shared afterwards (encoders are
+     * thread-safe); IllegalArgumentException listing the known names otherwise.
+     */
     public static Encoder byName(String name) {
-        Supplier<Encoder> s = REGISTRY.get(name.toLowerCase(Locale.ROOT));
+        String key = name.toLowerCase(Locale.ROOT);
+        Supplier<Encoder> s = REGISTRY.get(key);
         if (s == null) {
-            throw new IllegalArgumentException("encoder: expected one of " + new java.util.TreeSet<>(REGISTRY.keySet())
+            throw new IllegalArgumentException("--encoder: expected one of " + new java.util.TreeSet<>(REGISTRY.keySet())
                     + " but found '" + name + "'");
         }
-        return s.get();
+        return SHARED.computeIfAbsent(key, k -> s.get());
     }
 
     /** The encoder named by {@value #PROPERTY}, or "java". */

@@ -43,7 +43,7 @@ public final class SaeLoader {
 
     /** Loads with detection (or {@code override}); {@code k} overrides the file's default k. */
     public static Sae load(Path dirOrFile, Optional<SaeFormat> override, OptionalInt k) throws IOException {
-        Path weights = weightsFile(dirOrFile);
+        Path weights = weightsFile(dirOrFile, override);
         Path cfgPath = weights.toAbsolutePath().getParent().resolve("cfg.json");
         JsonNode cfg = Files.isRegularFile(cfgPath) ? readJson(cfgPath) : null;
         try (SafetensorsReader r = SafetensorsReader.open(weights)) {
@@ -66,39 +66,78 @@ public final class SaeLoader {
 
     /** The format {@link #load} would detect for {@code dirOrFile}. */
     public static SaeFormat detect(Path dirOrFile) throws IOException {
-        try (SafetensorsReader r = SafetensorsReader.open(weightsFile(dirOrFile))) {
+        try (SafetensorsReader r = SafetensorsReader.open(weightsFile(dirOrFile, Optional.empty()))) {
             return detect(r);
         }
     }
 
     private static SaeFormat detect(SafetensorsReader r) throws SaeFormatException {
+        // Every layout whose tensors are present: a file that fits two is refused rather than read
+        // as whichever is tested first (the weights would be interpreted wrongly without a word).
+        List<SaeFormat> fits = new ArrayList<>();
         if (r.has("W_enc")) {
-            return SaeFormat.SAELENS;
+            fits.add(SaeFormat.SAELENS);
         }
         if (r.has("encoder.weight") && r.has("W_dec")) {
-            return SaeFormat.SPARSIFY;
+            fits.add(SaeFormat.SPARSIFY);
         }
         if (r.has("encoder.weight") && r.has("decoder.weight") && r.has("b_dec")) {
-            return SaeFormat.DICTIONARY_LEARNING;
+            fits.add(SaeFormat.DICTIONARY_LEARNING);
         }
         if (r.has("encoder.weight") && r.has("decoder.weight") && r.has("decoder.bias")) {
-            return SaeFormat.REFERENCE;
+            fits.add(SaeFormat.REFERENCE);
+        }
+        if (fits.size() == 1) {
+            return fits.get(0);
+        }
+        if (fits.size() > 1) {
+            throw new SaeFormatException(r.file() + ": tensors: expected the tensors of one SAE layout but found those of "
+                    + names(fits) + " (" + r.tensors().keySet() + "); give the format (--sae-format / --format)");
         }
         throw new SaeFormatException(r.file() + ": tensors: expected an SAE layout (W_enc/W_dec for SAELens, "
                 + "encoder.weight + W_dec for sparsify, encoder.weight + decoder.weight + b_dec or decoder.bias) "
                 + "but found " + r.tensors().keySet());
     }
 
+    private static String names(List<SaeFormat> formats) {
+        return String.join(" and ", formats.stream().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList());
+    }
+
+    /** The weights file of an SAE folder or file (see the class comment). */
     static Path weightsFile(Path p) throws IOException {
-        if (Files.isRegularFile(p)) {
+        return weightsFile(p, Optional.empty());
+    }
+
+    /**
+     * The weights file: {@code p} itself, or in a folder the file of the given format, else
+     * sae_weights.safetensors (SAELens) or sae.safetensors (sparsify), else the only *.safetensors.
+     * A folder holding the files of both conventions is refused without a format.
+     */
+    static Path weightsFile(Path p, Optional<SaeFormat> format) throws IOException {
+        String kind = io.llamasae.io.InputFiles.kind(p);
+        if (kind.equals("a regular file")) {
             return p;
         }
-        if (!Files.isDirectory(p)) {
-            throw new SaeFormatException(p + ": expected an SAE directory or .safetensors file but found nothing there");
+        if (!kind.equals("a folder")) {
+            throw new SaeFormatException(p + ": SAE: expected an SAE folder or .safetensors file but found " + kind);
         }
-        for (String name : List.of("sae_weights.safetensors", "sae.safetensors")) {
-            if (Files.isRegularFile(p.resolve(name))) {
-                return p.resolve(name);
+        Path saelens = p.resolve("sae_weights.safetensors");
+        Path sparsify = p.resolve("sae.safetensors");
+        boolean hasSaeLens = Files.isRegularFile(saelens);
+        boolean hasSparsify = Files.isRegularFile(sparsify);
+        if (format.isPresent() && format.get() == SaeFormat.SAELENS && hasSaeLens) {
+            return saelens;
+        }
+        if (format.isPresent() && format.get() == SaeFormat.SPARSIFY && hasSparsify) {
+            return sparsify;
+        }
+        if (hasSaeLens && hasSparsify) {
+            throw new SaeFormatException(p + ": SAE files: expected one SAE but found both sae_weights.safetensors (SAELens) and "
+                    + "sae.safetensors (sparsify); give the format (--sae-format / --format) or the file");
+        }
+        for (Path f : List.of(saelens, sparsify)) {
+            if (Files.isRegularFile(f)) {
+                return f;
             }
         }
         List<Path> found = new ArrayList<>();
@@ -142,6 +181,12 @@ public final class SaeLoader {
                         + "normalization is not supported) but found \"" + norm.asText() + "\"");
             }
         }
+        if (cfg == null) {
+            // SAELens keeps the activation (ReLU, JumpReLU, Top-K) and k only in cfg.json: guessing them
+            // would encode with the wrong function.
+            throw new SaeFormatException(cfgPath + ": expected the SAELens cfg.json beside " + r.file().getFileName()
+                    + " (it names the architecture and k) but found no such file");
+        }
         Activation act = saeLensActivation(cfg, cfgPath);
         float[] wEnc = transposed(r, "W_enc", d, nl);
         float[] bEnc = vector(r, "b_enc", nl);
@@ -151,7 +196,7 @@ public final class SaeLoader {
         if (act == Activation.JUMPRELU) {
             thr = vector(r, "threshold", nl);
         }
-        int k = resolveK(kArg, cfgK(cfg), act, nl, r.file());
+        int k = resolveK(kArg, cfgK(cfg, cfgPath), act, nl, r.file());
         // SAELens' default for apply_b_dec_to_input is true.
         boolean preBias = cfg == null || !cfg.has("apply_b_dec_to_input") || cfg.get("apply_b_dec_to_input").asBoolean();
         return preBias ? Sae.withPreEncoderBias(d, nl, wEnc, bEnc, wDec, bDec, thr, act, k)
@@ -192,18 +237,26 @@ public final class SaeLoader {
         };
     }
 
-    private static OptionalInt cfgK(JsonNode cfg) {
+    private static OptionalInt cfgK(JsonNode cfg, Path cfgPath) throws SaeFormatException {
         if (cfg == null) {
             return OptionalInt.empty();
         }
-        if (cfg.hasNonNull("k") && cfg.get("k").canConvertToInt()) {
-            return OptionalInt.of(cfg.get("k").asInt());
+        if (cfg.hasNonNull("k")) {
+            return OptionalInt.of(integralK(cfg.get("k"), cfgPath, "k"));
         }
         JsonNode kw = cfg.get("activation_fn_kwargs");
-        if (kw != null && kw.hasNonNull("k") && kw.get("k").canConvertToInt()) {
-            return OptionalInt.of(kw.get("k").asInt());
+        if (kw != null && kw.hasNonNull("k")) {
+            return OptionalInt.of(integralK(kw.get("k"), cfgPath, "activation_fn_kwargs.k"));
         }
         return OptionalInt.empty();
+    }
+
+    /** A k that is a whole number >= 1 (16.0 is accepted, 16.5 and "16" are not: truncating would change the SAE). */
+    private static int integralK(JsonNode k, Path cfgPath, String key) throws SaeFormatException {
+        if (!k.isNumber() || !k.canConvertToExactIntegral() || !k.canConvertToInt() || k.asInt() < 1) {
+            throw new SaeFormatException(cfgPath + ": " + key + ": expected a whole number >= 1 but found " + k);
+        }
+        return k.asInt();
     }
 
     // ---- sparsify ------------------------------------------------------------------------------
@@ -238,7 +291,7 @@ public final class SaeLoader {
         float[] bEnc = vector(r, "encoder.bias", nl);
         float[] wDec = matrix(r, "W_dec", nl, d);
         float[] bDec = vector(r, "b_dec", d);
-        int k = resolveK(kArg, cfgK(cfg), Activation.TOPK_RELU, nl, r.file());
+        int k = resolveK(kArg, cfgK(cfg, cfgPath), Activation.TOPK_RELU, nl, r.file());
         return Sae.withPreEncoderBias(d, nl, wEnc, bEnc, wDec, bDec, null, Activation.TOPK_RELU, k);
     }
 
@@ -253,7 +306,7 @@ public final class SaeLoader {
         float[] bEnc = vector(r, "encoder.bias", nl);
         float[] wDec = transposed(r, "decoder.weight", d, nl);
         float[] bDec = vector(r, "decoder.bias", d);
-        int k = resolveK(kArg, cfgK(cfg), Activation.TOPK_ABS, nl, r.file());
+        int k = resolveK(kArg, cfgK(cfg, cfgPath), Activation.TOPK_ABS, nl, r.file());
         return new Sae(d, nl, wEnc, bEnc, wDec, bDec, null, Activation.TOPK_ABS, k);
     }
 
@@ -268,7 +321,7 @@ public final class SaeLoader {
         float[] bEnc = vector(r, "encoder.bias", nl);
         float[] wDec = transposed(r, "decoder.weight", d, nl);
         float[] bDec = vector(r, "b_dec", d);
-        OptionalInt fileK = cfgK(cfg);
+        OptionalInt fileK = cfgK(cfg, cfgPath);
         if (r.has("k")) {
             TensorInfo ki = r.info("k");
             if (ki.elementCount() != 1) {

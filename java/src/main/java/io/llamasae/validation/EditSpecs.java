@@ -99,8 +99,8 @@ public final class EditSpecs {
     /** Checks {@code latent < numLatents}; returns it. */
     public static int checkLatent(int latent, int numLatents, String option, String whole) {
         if (latent >= numLatents) {
-            throw new IllegalArgumentException(option + " '" + whole + "': latent " + latent + " out of range, the SAE has " + numLatents
-                    + " latents (valid 0.." + (numLatents - 1) + ")");
+            throw new IllegalArgumentException(option + " '" + whole + "': expected a latent in 0.." + (numLatents - 1) + " (the SAE has "
+                    + numLatents + " latents) but found latent " + latent);
         }
         return latent;
     }

@@ -26,7 +26,7 @@ public enum InterventionScope {
         return switch (s.toLowerCase()) {
             case "all", "everywhere" -> ALL;
             case "position", "pos" -> POSITION;
-            default -> throw new IllegalArgumentException("scope: expected all or position but found '" + s + "'");
+            default -> throw new IllegalArgumentException("--scope: expected all or position but found '" + s + "'");
         };
     }
 

@@ -208,8 +208,8 @@ public final class ValidationExperiments {
         for (int i = start; i < end; i++) {
             int len = prompts.get(i).length;
             if (len > engine.contextSize()) {
-                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt has " + len + " tokens but the context holds "
-                        + engine.contextSize());
+                throw new IllegalArgumentException("sample " + ids.get(i) + ": prompt: expected at most the " + engine.contextSize()
+                        + " tokens of the context (raise --ctx) but found " + len + " tokens");
             }
             if (p >= len || -p > len) {
                 throw new IllegalArgumentException("sample " + ids.get(i) + ": position " + p + " is outside its prompt of " + len + " tokens");

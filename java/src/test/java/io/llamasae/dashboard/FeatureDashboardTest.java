@@ -191,7 +191,7 @@ class FeatureDashboardTest {
         Path notValidation = Files.writeString(dir.resolve("x.json"), "{\"a\": 1}");
         assertBadInput("x.json", "analyze", "--model", model, "--sae", sae, "--dataset", data, "--layer", "1", "--position", "-1",
                 "--validation", notValidation.toString(), "--out", dir.resolve("bad2").toString());
-        assertBadInput("--delphi-cache needs --sae", "capture", "--model", model, "--dataset", data, "--layers", "1", "--positions", "-1",
+        assertBadInput("--delphi-cache: expected --sae too", "capture", "--model", model, "--dataset", data, "--layers", "1", "--positions", "-1",
                 "--delphi-cache", dir.resolve("d").toString(), "--out", dir.resolve("a.safetensors").toString());
         assertBadInput("generated steps", "capture", "--model", model, "--dataset", data, "--layers", "1", "--positions", "g1", "--sae", sae,
                 "--codes-out", dir.resolve("c.safetensors").toString(), "--delphi-cache", dir.resolve("d").toString(), "--out",

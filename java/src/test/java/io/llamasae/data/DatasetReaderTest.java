@@ -111,7 +111,7 @@ class DatasetReaderTest {
         Path p = write("empty.jsonl", "\n  \n");
         assertTrue(assertThrows(DatasetException.class, () -> DatasetReader.read(p)).getMessage().contains("empty dataset"));
         assertTrue(assertThrows(DatasetException.class, () -> DatasetReader.read(dir.resolve("nope.jsonl"))).getMessage()
-                .contains("file not found"));
+                .contains("expected a regular file but found nothing"));
         Path u = write("unknown.jsonl", "{\"text\":\"hello\"}\n");
         assertTrue(assertThrows(DatasetException.class, () -> DatasetReader.read(u)).getMessage().contains("cannot detect format"));
     }

@@ -2,6 +2,8 @@ package io.llamasae.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -37,9 +39,37 @@ class GpuBackendTest {
         }
     }
 
+    /**
+     * What discovery reports decides the backend the CLI picks: an engine with a CUDA path sees a
+     * device the presets see too; without one, auto falls back to the CPU (0 GPU layers) with a
+     * logged reason, and an explicit cuda request is refused with a message naming --backend.
+     */
     @Test
-    void discoveryNeverThrows() {
+    void discoveryAgreesWithTheBackendChoice() {
+        SharedData.requireNatives();
         GpuDevices.Discovery d = GpuDevices.discover();
-        assertTrue(!d.devices().isEmpty() || !d.whyNone().isEmpty(), "either devices or a reason");
+        if (d.devices().isEmpty()) {
+            assertFalse(d.whyNone().isBlank(), "no device must come with a reason");
+        } else {
+            for (GpuDevices.Device dev : d.devices()) {
+                assertTrue(dev.memoryBytes() > 0 && dev.major() >= 3, "a real device: " + dev);
+            }
+        }
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream ps = new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, GpuDevices.gpuLayersFor("cpu", ps));
+        assertEquals(0, GpuDevices.gpuLayersFor("CPU", ps), "backend names are case-insensitive");
+        if (NativeLibrary.hasCuda()) {
+            assertFalse(d.devices().isEmpty(), "the engine runs on a CUDA device the presets must see: " + d.whyNone());
+            assertEquals(-1, GpuDevices.gpuLayersFor("auto", ps));
+            assertEquals(-1, GpuDevices.gpuLayersFor("cuda", ps));
+        } else {
+            assertEquals(0, GpuDevices.gpuLayersFor("auto", ps));
+            assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("running on the CPU"), "auto logs why: " + log);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GpuDevices.gpuLayersFor("cuda", ps));
+            assertTrue(e.getMessage().startsWith("--backend cuda"), e.getMessage());
+        }
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> GpuDevices.gpuLayersFor("tpu", ps));
+        assertTrue(bad.getMessage().contains("--backend") && bad.getMessage().contains("'tpu'"), bad.getMessage());
     }
 }

@@ -120,7 +120,7 @@ class ClassifyCommandTest {
         Path out = dir.resolve("x.json");
         Run missing = run("--from", dir.resolve("nope.json").toString(), "--out", out.toString());
         assertEquals(2, missing.code());
-        assertTrue(missing.err().contains("file not found"), missing.err());
+        assertTrue(missing.err().contains("nope.json") && missing.err().contains("expected an existing file"), missing.err());
         assertEquals(1, missing.err().strip().lines().count());
 
         Path bad = dir.resolve("bad.json");

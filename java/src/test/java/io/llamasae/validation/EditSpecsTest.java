@@ -23,7 +23,7 @@ class EditSpecsTest {
 
     @Test
     void badSpecsFailWithOneLineMessages() {
-        assertMessage(() -> parse(List.of("512"), null, null, null, null), "latent 512 out of range, the SAE has 512 latents");
+        assertMessage(() -> parse(List.of("512"), null, null, null, null), "expected a latent in 0..511 (the SAE has 512 latents) but found latent 512");
         assertMessage(() -> parse(List.of("-1"), null, null, null, null), "expected a latent id");
         assertMessage(() -> parse(List.of("x"), null, null, null, null), "expected a latent id");
         assertMessage(() -> parse(null, List.of("3=NaN"), null, null, null), "expected a finite number but found 'NaN'");
@@ -33,7 +33,7 @@ class EditSpecsTest {
         assertMessage(() -> parse(null, null, List.of("3=abc"), null, null), "expected a number after '='");
         assertMessage(() -> parse(null, null, null, null, List.of("3-4")), "expected A:B");
         assertMessage(() -> parse(null, null, null, null, List.of("3:4:5")), "expected A:B");
-        assertMessage(() -> parse(null, null, null, null, List.of("3:999")), "latent 999 out of range");
+        assertMessage(() -> parse(null, null, null, null, List.of("3:999")), "but found latent 999");
         assertMessage(() -> parse(List.of("5@3"), null, null, null, null), "layer 3 has no SAE (the SAE is attached at layer 14)");
         assertMessage(() -> parse(List.of("5@x"), null, null, null, null), "expected an integer layer after '@'");
     }

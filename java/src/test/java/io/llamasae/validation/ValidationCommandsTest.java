@@ -83,7 +83,7 @@ class ValidationCommandsTest {
     void badInterveneSpecsFailBeforeTheModelLoads() throws Exception {
         List<String> base = List.of("--model", dir.resolve(MISSING_MODEL).toString(), "--sae", sae.toString(), "--layer", "1",
                 "--prompt", "3+4=");
-        assertFailsEarly(InterveneCommand::new, args(base, "--ablate", "64"), "latent 64 out of range, the SAE has 64 latents");
+        assertFailsEarly(InterveneCommand::new, args(base, "--ablate", "64"), "expected a latent in 0..63 (the SAE has 64 latents) but found latent 64");
         assertFailsEarly(InterveneCommand::new, args(base, "--scale", "3=NaN"), "expected a finite number but found 'NaN'");
         assertFailsEarly(InterveneCommand::new, args(base, "--swap", "3-4"), "swap: expected A:B");
         assertFailsEarly(InterveneCommand::new, args(base, "--clamp", "3"), "expected F=V");
@@ -91,7 +91,7 @@ class ValidationCommandsTest {
         assertFailsEarly(InterveneCommand::new, args(base), "no edits");
         assertFailsEarly(InterveneCommand::new, args(base, "--ablate", "3", "--positions", "1,x"), "--positions");
         assertFailsEarly(InterveneCommand::new, args(List.of("--model", dir.resolve(MISSING_MODEL).toString(), "--sae", sae.toString(),
-                "--layer", "0", "--layer-convention", "hf", "--prompt", "x"), "--ablate", "3"), "HF layer 0 is the embedding output");
+                "--layer", "0", "--layer-convention", "hf", "--prompt", "x"), "--ablate", "3"), "HF layer 0: expected an HF layer >= 1");
         assertFailsEarly(InterveneCommand::new, args(base, "--ablate", "3", "--answer-regex", "(x"), "answer regex");
     }
 
@@ -99,9 +99,9 @@ class ValidationCommandsTest {
     void badValidateSpecsFailBeforeTheModelLoads() throws Exception {
         List<String> base = List.of("--model", dir.resolve(MISSING_MODEL).toString(), "--sae", sae.toString(), "--dataset", data.toString(),
                 "--layer", "1", "--position", "2", "--out", dir.resolve("never").toString());
-        assertFailsEarly(ValidateCommand::new, args(base, "--amplify", "64"), "latent 64 out of range");
+        assertFailsEarly(ValidateCommand::new, args(base, "--amplify", "64"), "but found latent 64");
         assertFailsEarly(ValidateCommand::new, args(base, "--swap", "1:2:3"), "expected A:B");
-        assertFailsEarly(ValidateCommand::new, args(base, "--swap", "1:99"), "latent 99 out of range");
+        assertFailsEarly(ValidateCommand::new, args(base, "--swap", "1:99"), "but found latent 99");
         assertFailsEarly(ValidateCommand::new, args(base, "--amplify", "5", "--factors", "2,NaN"), "expected a finite number but found 'NaN'");
         assertFailsEarly(ValidateCommand::new, args(base, "--operation", "5=modulo"), "--operation '5=modulo'");
         assertFailsEarly(ValidateCommand::new, args(base, "--operation", "5@7=addition"), "layer 7 has no SAE");
@@ -110,7 +110,7 @@ class ValidationCommandsTest {
         Path wide = dir.resolve("wide_analysis.json");
         Files.writeString(wide, "{\"metadata\": {\"layer\": 1, \"position\": 2}, \"specialized_features\": [{\"feature_id\": 70, "
                 + "\"specialization\": {\"type\": \"operation-specialized\", \"description\": \"addition\"}}]}");
-        assertFailsEarly(ValidateCommand::new, args(base, "--specialized", wide.toString()), "latent 70 out of range");
+        assertFailsEarly(ValidateCommand::new, args(base, "--specialized", wide.toString()), "but found latent 70");
         assertFalse(Files.exists(dir.resolve("never")), "no output for a failed run");
     }
 

@@ -58,6 +58,7 @@ public final class SafetensorsReader implements AutoCloseable {
 
     /** Opens and validates {@code file}; the caller closes the reader. */
     public static SafetensorsReader open(Path file) throws IOException {
+        io.llamasae.io.InputFiles.requireRegularFile(file, "safetensors file");  // a named pipe would block forever
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
             long size = ch.size();

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,9 +29,13 @@ import java.util.TreeMap;
  *
  * <p>Resumable mode ({@link #resumable}) keeps the spills in {@code <out>.partial/} instead:
  * {@link #checkpoint} syncs them and records the row counts and a caller state map; a writer
- * reopened on the same folder truncates every spill to the last checkpoint and reports that
+ * reopened on the same folder continues every spill after the last checkpoint and reports that
  * state ({@link #resumedState()}), so an interrupted long run continues where it stopped.
- * Closing without commit keeps the folder; commit deletes it.
+ * Closing without commit keeps the folder; commit deletes it. While a resumable writer is open it
+ * holds an exclusive lock on the folder: a second writer for the same output (another process, or
+ * this one) is refused instead of sharing the spills. Nothing in the folder changes before the
+ * first append, so a writer whose caller then refuses to resume (other inputs) destroys nothing.
+ * Temp files a killed checkpoint left behind are removed when the folder is reopened.
  */
 public final class StreamingSafetensorsWriter implements AutoCloseable {
     private final Path out;
@@ -47,6 +53,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         final Path file;
         final FileChannel channel;
         long rows;
+        boolean trimmed = true;  // resumable: false until bytes after the checkpoint are cut off
 
         Spill(DType dtype, long[] rowShape, long rowBytes, Path file, FileChannel channel) {
             this.dtype = dtype;
@@ -63,20 +70,73 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         this.partialDir = null;
     }
 
+    private FileChannel lockChannel;               // resumable: holds the folder's lock
+    private FileLock lock;
+
     private StreamingSafetensorsWriter(Path out, Path partialDir) throws IOException {
         this.out = out;
         this.partialDir = partialDir;
-        Path cp = partialDir.resolve(CHECKPOINT);
-        if (Files.exists(cp)) {
+        lockFolder();
+        try {
+            removeStaleTemps();
+            Path cp = partialDir.resolve(CHECKPOINT);
+            if (Files.exists(cp)) {
+                readCheckpoint(cp);
+            }
+        } catch (IOException | RuntimeException e) {
+            releaseLock();
+            throw e;
+        }
+    }
+
+    private void lockFolder() throws IOException {
+        lockChannel = FileChannel.open(partialDir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;  // held by another writer in this JVM
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException(partialDir + ": lock: expected no other writer of " + out.getFileName() + " but another run holds "
+                    + "this folder (a resumable run of the same output is still going); wait for it or choose another output");
+        }
+    }
+
+    private void releaseLock() throws IOException {
+        if (lockChannel != null) {
+            lockChannel.close();  // releases the lock
+            lockChannel = null;
+            lock = null;
+        }
+    }
+
+    /** Temp files of an atomic checkpoint write that a killed run left behind ({@link AtomicFiles#tempBeside}). */
+    private void removeStaleTemps() throws IOException {
+        try (var files = Files.list(partialDir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") && n.endsWith(".tmp")) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private void readCheckpoint(Path cp) throws IOException {
+        try {
             var node = CHECKPOINT_JSON.readTree(cp.toFile());
+            if (node == null || !node.path("rows").isObject() || !node.path("state").isObject()) throw new IOException("missing rows/state");
             node.get("rows").fields().forEachRemaining(e -> checkpointRows.put(e.getKey(), e.getValue().asLong()));
             Map<String, String> state = new LinkedHashMap<>();
             node.get("state").fields().forEachRemaining(e -> state.put(e.getKey(), e.getValue().asText()));
             resumedState = state;
+        } catch (IOException e) {
+            throw new IOException(cp + ": checkpoint: expected the checkpoint an interrupted run wrote but found an unreadable file ("
+                    + e.getMessage().lines().findFirst().orElse("") + "); delete " + partialDir + " to start over", e);
         }
     }
 
     private static final String CHECKPOINT = "checkpoint.json";
+    private static final String LOCK = "lock";
     private static final com.fasterxml.jackson.databind.ObjectMapper CHECKPOINT_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /**
@@ -107,6 +167,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         var root = CHECKPOINT_JSON.createObjectNode();
         var rows = root.putObject("rows");
         for (Map.Entry<String, Spill> e : spills.entrySet()) {
+            trim(e.getValue());
             e.getValue().channel.force(false);
             rows.put(e.getKey(), e.getValue().rows);
         }
@@ -139,21 +200,33 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
             spills.put(name, new Spill(dtype, rowShape.clone(), rowBytes, tmp, ch));
             return;
         }
-        // Resumable: the spill keeps its name; continue after the checkpointed rows (drop anything later).
+        // Resumable: the spill keeps its name; continue after the checkpointed rows. Bytes written
+        // after the checkpoint are cut off only when this writer first writes (see trim), so a
+        // caller that refuses to resume leaves the folder as it found it.
         Path file = partialDir.resolve(name + ".bin");
         long keep = checkpointRows.getOrDefault(name, 0L);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.READ);
         long bytes = Math.multiplyExact(keep, rowBytes);
         if (ch.size() < bytes) {
+            long size = ch.size();
             ch.close();
-            throw new IOException(file + ": holds " + ch.size() + " bytes but the checkpoint promises " + bytes
+            throw new IOException(file + ": size: expected at least the " + bytes + " bytes the checkpoint promises but found " + size
                     + " (delete " + partialDir + " to start over)");
         }
-        ch.truncate(bytes);
         ch.position(bytes);
         Spill sp = new Spill(dtype, rowShape.clone(), rowBytes, file, ch);
         sp.rows = keep;
+        sp.trimmed = false;
         spills.put(name, sp);
+    }
+
+    /** Cuts a resumed spill back to its checkpointed rows before anything new is written or committed. */
+    private static void trim(Spill s) throws IOException {
+        if (s.trimmed) return;
+        long bytes = Math.multiplyExact(s.rows, s.rowBytes);
+        s.channel.truncate(bytes);
+        s.channel.position(bytes);
+        s.trimmed = true;
     }
 
     /** Appends whole rows (bytes from position to limit, little-endian) to tensor {@code name}. */
@@ -165,6 +238,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
             throw new IllegalArgumentException("tensor '" + name + "': expected a multiple of " + s.rowBytes
                     + " bytes (whole rows) but found " + n);
         }
+        trim(s);
         SafetensorsWriter.writeFully(s.channel, rows);
         if (s.rowBytes > 0) {
             s.rows += n / s.rowBytes;
@@ -207,6 +281,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
     /** Writes the output file atomically and removes the temp files. */
     public void commit() throws IOException {
         ensureOpen();
+        for (Spill s : spills.values()) trim(s);
         List<HeaderJson.Entry> entries = new ArrayList<>();
         for (Map.Entry<String, Spill> e : spills.entrySet()) {
             Spill s = e.getValue();
@@ -235,9 +310,24 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
             finished = true;
             deleteSpills();
             if (partialDir != null) {
-                Files.deleteIfExists(partialDir.resolve(CHECKPOINT));
-                Files.deleteIfExists(partialDir);
+                removePartialDir();
             }
+        }
+    }
+
+    /**
+     * After a commit: removes the checkpoint, stale temps, the lock and the folder. Best effort: the
+     * output is written by then, and a file someone else put in the folder keeps it (and is kept).
+     */
+    private void removePartialDir() {
+        try {
+            Files.deleteIfExists(partialDir.resolve(CHECKPOINT));
+            removeStaleTemps();
+            Files.deleteIfExists(partialDir.resolve(LOCK));
+            releaseLock();
+            Files.deleteIfExists(partialDir);
+        } catch (IOException e) {
+            // e.g. DirectoryNotEmptyException: nothing of ours is left in it
         }
     }
 
@@ -253,6 +343,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
                 deleteSpills();
             } else {
                 for (Spill s : spills.values()) s.channel.close();
+                releaseLock();
             }
         }
     }
