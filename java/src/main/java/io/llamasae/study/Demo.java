@@ -142,7 +142,8 @@ public record Demo(Path out, int samples, long seed, List<Integer> blocks, Chain
                 topFeatures, maxTokens, generationBatch, plots);
     }
 
-    private static ModelStudy.Result result(Future<ModelStudy.Result> f) throws IOException {
+    /** The task's result; its exception rethrown as it was thrown (I/O, runtime or error), anything else wrapped. */
+    static <T> T result(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -55,7 +55,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -259,15 +258,8 @@ final class ModelStudy {
                 futures.add(pool.submit(() -> TopKSaeTrainer.train(rowsOfBlock, Math.toIntExact(rows), d, cfg)));
             }
             List<TrainResult> out = new ArrayList<>();
-            for (Future<TrainResult> f : futures) out.add(f.get());
+            for (Future<TrainResult> f : futures) out.add(Demo.result(f));
             return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("demo: interrupted while training SAEs", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) throw io;
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException("demo: SAE training failed: " + e.getCause(), e.getCause());
         } finally {
             pool.shutdownNow();
         }
