@@ -306,6 +306,27 @@ class Issue14RegressionTest {
         }
     }
 
+    @Test
+    void aRefusedResumeLeavesEvenAKilledCheckpointsTempFile() throws Exception {
+        // A caller that opens the folder, reads the state and refuses (other inputs) must change nothing,
+        // also when a killed checkpoint left its temp file there (HardeningCorpusTest's
+        // process/resume-after-a-refused-run failed when the kill hit a checkpoint write).
+        Path out = interrupted("refused-stale", Map.of("done", "1"), false);
+        Path partial = StreamingSafetensorsWriter.partialDir(out);
+        Path stale = partial.resolve(".checkpoint.json.5678abcd.tmp");
+        Files.writeString(stale, "{\"rows\": {\"t\": 5");
+        try (StreamingSafetensorsWriter w = StreamingSafetensorsWriter.resumable(out)) {
+            assertEquals("1", w.resumedState().get("done"));
+        }
+        assertTrue(Files.exists(stale), "the refused run kept the folder as it found it");
+        try (StreamingSafetensorsWriter w = StreamingSafetensorsWriter.resumable(out)) {
+            w.declare("t", DType.F32, 2);
+            w.appendRows("t", new float[] {3, 4}, 0, 2);
+            w.checkpoint(Map.of("done", "2"));
+            assertTrue(Files.notExists(stale), "the next checkpoint removes the stale temp");
+        }
+    }
+
     private static List<Float> toList(float[] a) {
         List<Float> l = new ArrayList<>();
         for (float f : a) l.add(f);

@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * holds an exclusive lock on the folder: a second writer for the same output (another process, or
  * this one) is refused instead of sharing the spills. Nothing in the folder changes before the
  * first append, so a writer whose caller then refuses to resume (other inputs) destroys nothing.
- * Temp files a killed checkpoint left behind are removed when the folder is reopened.
+ * Temp files a killed checkpoint left behind are removed by the next checkpoint or commit (not on
+ * reopening: that would change the folder before the first append).
  */
 public final class StreamingSafetensorsWriter implements AutoCloseable {
     private final Path out;
@@ -78,7 +79,6 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         this.partialDir = partialDir;
         lockFolder();
         try {
-            removeStaleTemps();
             Path cp = partialDir.resolve(CHECKPOINT);
             if (Files.exists(cp)) {
                 readCheckpoint(cp);
@@ -173,6 +173,7 @@ public final class StreamingSafetensorsWriter implements AutoCloseable {
         }
         var st = root.putObject("state");
         state.forEach(st::put);
+        removeStaleTemps();
         AtomicFiles.writeBytes(partialDir.resolve(CHECKPOINT), CHECKPOINT_JSON.writeValueAsBytes(root));
     }
 
