@@ -31,8 +31,9 @@ const char * llama_sae_version(void) {
             install_log_filter();
             ensure_backends();
             const char * wait = std::getenv("OMP_WAIT_POLICY");
+            const char * spin = std::getenv("GOMP_SPINCOUNT");
             backends = std::string(llama_print_system_info()) + " | backends from " + backend_dir() +
-                       " | OMP_WAIT_POLICY=" + (wait ? wait : "(unset)");
+                       " | OMP_WAIT_POLICY=" + (wait ? wait : "(unset)") + " GOMP_SPINCOUNT=" + (spin ? spin : "(unset)");
         } catch (const std::exception & e) {
             backends = std::string("no backend: ") + e.what();
         }
