@@ -34,7 +34,7 @@ public final class PromptBatches {
             long need = (long) lengths[i] + maxTokens;
             if (need > contextSize) {
                 throw new IllegalArgumentException("prompt " + ids.get(i) + ": " + lengths[i] + " tokens + " + maxTokens
-                        + " new tokens exceed the context of " + contextSize + " (raise --ctx or lower --max-tokens)");
+                        + " new tokens exceed the context of " + contextSize + " (raise --ctx, or generate fewer new tokens: --max-tokens, or a smaller K in --positions gK)");
             }
             if (i > from && (i - from >= maxPrompts || !perSequence && used + need > contextSize)) {
                 out.add(new Range(from, i));
