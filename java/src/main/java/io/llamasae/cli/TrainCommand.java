@@ -155,6 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
                 LayerConvention conv = LayerConvention.parse(reader.metadata().getOrDefault("layer_convention", "llama.cpp"));
                 List<Integer> layerList = layerList(reader);
                 boolean grid = configs.size() > 1;
+                List<String> gridDirs = dirs(configs);   // one folder name per grid point
                 long samples = -1;
                 Map<Integer, List<Path>> saved = new java.util.TreeMap<>();   // layer -> one folder per grid point
                 Map<Path, io.llamasae.sae.MetricsSummary> heldOut = new LinkedHashMap<>();
@@ -188,8 +189,8 @@ public final class TrainCommand implements Callable<Integer> {
                     if (held > 0) extra.put("heldout_rows", held);
                     List<Path> dirs = new ArrayList<>();
                     for (int i = 0; i < results.size(); i++) {
-                        Path dir = layers == null ? (grid ? out.resolve(dirs(configs).get(i)) : out)
-                                : (grid ? out.resolve(dirs(configs).get(i)).resolve("layer" + l) : out.resolve("layer" + l));
+                        Path dir = layers == null ? (grid ? out.resolve(gridDirs.get(i)) : out)
+                                : (grid ? out.resolve(gridDirs.get(i)).resolve("layer" + l) : out.resolve("layer" + l));
                         TopKSaeTrainer.writeResult(results.get(i), dir, extra);
                         var m = results.get(i).finalMetrics();
                         outw.printf("%s: k=%d F=%d EV=%.4f MSE=%.5g L0=%.1f dead=%.3f%n", dir,
@@ -205,7 +206,7 @@ public final class TrainCommand implements Callable<Integer> {
                         dirs.add(dir);
                     }
                     saved.put(l, dirs);
-                    if (grid && layers == null) TopKSaeTrainer.writeGridSummary(results, dirs(configs), out.resolve("grid.json"));
+                    if (grid && layers == null) TopKSaeTrainer.writeGridSummary(results, gridDirs, out.resolve("grid.json"));
                 }
                 Map<Path, io.llamasae.sae.SplicedLoss.Summary> spliced = model == null ? Map.of()
                         : HeldOutMetrics.splice(model, dataset, reader, conv, saved, (int) (samples - heldRows), ceSamples, 16);
